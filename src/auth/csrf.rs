@@ -1,0 +1,99 @@
+//! CSRF protection for every state-changing request (synchronizer token).
+//! The token lives in the session; a form sends it as `csrf_token`, htmx as
+//! the `X-CSRF-Token` header (app.js copies it from the page's meta tag).
+//! Wrapped around all dynamic routes, so no handler can forget it.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::HttpMessage;
+
+use super::UserSession;
+use crate::crypto::constant_time_eq;
+use crate::error::AppError;
+
+pub const HEADER: &str = "x-csrf-token";
+pub const FIELD: &str = "csrf_token";
+/// Form bodies read to find the token; larger bodies are refused.
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+pub async fn protect(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let expected = UserSession::from_request(req.request()).existing_csrf_token();
+    let mut provided = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if provided.is_none() && is_form(&req) {
+        let body = match read_body(&mut req).await {
+            Ok(b) => b,
+            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        };
+        provided = form_field(&body, FIELD);
+        req.set_payload(bytes_to_payload(body));
+    }
+    match (expected, provided) {
+        (Some(e), Some(p)) if constant_time_eq(&e, &p) => {
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        _ => {
+            tracing::info!(path = %req.path(), "state-changing request without a valid CSRF token refused");
+            Ok(req.error_response(AppError::Csrf).map_into_right_body())
+        }
+    }
+}
+
+fn is_form(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+}
+
+async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, AppError> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::bad_request("The form could not be read."))?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            return Err(AppError::bad_request("The form is too large."));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    serde_html_form::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+fn bytes_to_payload(buf: Bytes) -> actix_web::dev::Payload {
+    let (_, mut pl) = actix_http::h1::Payload::create(true);
+    pl.unread_data(buf);
+    actix_web::dev::Payload::from(pl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_field;
+
+    #[test]
+    fn finds_the_token_among_fields() {
+        let body = b"name=a&csrf_token=abc%2Bd&x=1";
+        assert_eq!(form_field(body, "csrf_token").as_deref(), Some("abc+d"));
+        assert_eq!(form_field(b"name=a", "csrf_token"), None);
+    }
+}

@@ -1,0 +1,57 @@
+//! argon2id password hashes. Called only from blocking threads.
+
+use std::sync::OnceLock;
+
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+
+use crate::domain::Password;
+
+/// OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub fn hash(password: &Password) -> String {
+    hasher()
+        .hash_password(password.expose().as_bytes())
+        .expect("argon2 hashing with valid parameters")
+        .to_string()
+}
+
+/// Verifies `password` against `stored`; with no stored hash (unknown user) it
+/// verifies against a dummy hash, so both cases take the same time.
+pub fn verify(password: &Password, stored: Option<&str>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| {
+        hash(&Password::parse_new("dummy password for unknown users").expect("valid"))
+    });
+    let ok = hasher()
+        .verify_password(password.expose().as_bytes(), stored.unwrap_or(dummy))
+        .is_ok();
+    ok && stored.is_some()
+}
+
+/// Computes the dummy hash ahead of the first sign-in.
+pub fn warm_up() {
+    let _ = verify(
+        &Password::parse_new("warm-up password").expect("valid"),
+        None,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_and_verify() {
+        let pw = Password::parse_new("correct horse battery").unwrap();
+        let h = hash(&pw);
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify(&pw, Some(&h)));
+        let wrong = Password::parse_new("wrong horse battery").unwrap();
+        assert!(!verify(&wrong, Some(&h)));
+        assert!(!verify(&pw, None));
+    }
+}

@@ -1,0 +1,99 @@
+//! The command line: `keydesk serve` (the default), `keydesk user create`,
+//! `keydesk seed`.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::db::DatabaseUrl;
+use crate::domain::RoleGrant;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keydesk",
+    version,
+    about = "Back office for the API keys of your platform"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// With no subcommand, keydesk serves with these options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default when no subcommand is given).
+    Serve(ServeArgs),
+    /// Manage back-office users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DatabaseArgs {
+    /// SQLite file path (or sqlite://PATH), or postgres://… for PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", default_value = "keydesk.db")]
+    pub database_url: DatabaseUrl,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KEYDESK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+
+    /// Mark the session cookie Secure. Turn on in production behind TLS.
+    #[arg(long, env = "KEYDESK_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Sign a user out after this many seconds without a request.
+    #[arg(long, env = "KEYDESK_IDLE_TIMEOUT", default_value_t = 30 * 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+
+    /// Sign a user out this many seconds after signing in, active or not.
+    #[arg(long, env = "KEYDESK_ABSOLUTE_TIMEOUT", default_value_t = 12 * 60 * 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub absolute_timeout: u64,
+
+    /// Server-side pepper for API key hashes (HMAC-SHA-256). When unset, one is
+    /// generated at first start and kept in the database.
+    #[arg(long, env = "KEYDESK_KEY_PEPPER", hide_env_values = true)]
+    pub key_pepper: Option<String>,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "KEYDESK_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Maximum database connections in the pool.
+    #[arg(long, env = "KEYDESK_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a back-office user; the password is read from standard input.
+    Create(UserCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserCreateArgs {
+    pub username: String,
+
+    /// DEFINITION:LEVEL, e.g. api-key:owner (definitions: api-key, user;
+    /// levels: viewer, editor, owner). Repeat for several roles.
+    #[arg(long = "role", value_name = "DEFINITION:LEVEL")]
+    pub roles: Vec<RoleGrant>,
+
+    /// Read the password from standard input (the only way to pass one).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}

@@ -1,0 +1,67 @@
+//! Settings the server is built from: passed in as a value, never read from a
+//! global, so tests build the same app with their own.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::cli::ServeArgs;
+use crate::db::DatabaseUrl;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: DatabaseUrl,
+    pub secure_cookies: bool,
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+    pub key_pepper: Option<Secret>,
+    pub workers: Option<usize>,
+    pub db_pool_size: u32,
+}
+
+impl Settings {
+    /// Defaults for a given database; what tests start from.
+    pub fn new(database_url: DatabaseUrl) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url,
+            secure_cookies: false,
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            key_pepper: None,
+            workers: None,
+            db_pool_size: 10,
+        }
+    }
+}
+
+impl From<ServeArgs> for Settings {
+    fn from(a: ServeArgs) -> Self {
+        Self {
+            bind: a.bind,
+            database_url: a.db.database_url,
+            secure_cookies: a.secure_cookies,
+            idle_timeout: Duration::from_secs(a.idle_timeout),
+            absolute_timeout: Duration::from_secs(a.absolute_timeout),
+            key_pepper: a.key_pepper.map(Secret),
+            workers: a.workers,
+            db_pool_size: a.db_pool_size.max(1),
+        }
+    }
+}
+
+/// A secret from configuration; `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}

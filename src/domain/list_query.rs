@@ -1,0 +1,447 @@
+//! The state of a key list as it lives in the URL: sort, filters, page.
+//! Parsed once at the edge; rendered back to a canonical query string for
+//! links, so reload, the back button and shared links show the same list.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Deserialize;
+
+/// The query string as sent. Every field is text so a bad value gets our
+/// message, not a deserializer's.
+#[derive(Deserialize, Default, Debug)]
+pub struct RawListQuery {
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+    pub active: Option<String>,
+    pub created_from: Option<String>,
+    pub created_to: Option<String>,
+    pub updated_from: Option<String>,
+    pub updated_to: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortColumn {
+    Name,
+    Active,
+    Created,
+    Updated,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 4] = [Self::Name, Self::Active, Self::Created, Self::Updated];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Active => "active",
+            Self::Created => "created",
+            Self::Updated => "updated",
+        }
+    }
+
+    /// The column header, as seed 001 names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Name",
+            Self::Active => "Active",
+            Self::Created => "Date Created",
+            Self::Updated => "Date Updated",
+        }
+    }
+
+    /// The direction a first click sorts in: A–Z for names, newest or active first otherwise.
+    fn first_dir(self) -> SortDir {
+        match self {
+            Self::Name => SortDir::Asc,
+            _ => SortDir::Desc,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortDir {
+    Asc,
+    Desc,
+}
+
+impl SortDir {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+        }
+    }
+
+    pub fn aria(self) -> &'static str {
+        match self {
+            Self::Asc => "ascending",
+            Self::Desc => "descending",
+        }
+    }
+
+    fn reversed(self) -> Self {
+        match self {
+            Self::Asc => Self::Desc,
+            Self::Desc => Self::Asc,
+        }
+    }
+}
+
+/// An inclusive range of calendar days (UTC); either end may be open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl DateRange {
+    fn parse(label: &str, from: Option<&str>, to: Option<&str>) -> Result<Self, String> {
+        let from = parse_date(label, "from", from)?;
+        let to = parse_date(label, "to", to)?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if t < f {
+                return Err(format!(
+                    "{label}: the end date {t} is before the start date {f}."
+                ));
+            }
+        }
+        Ok(Self { from, to })
+    }
+
+    /// `[start, end)` as timestamps: the end is midnight after the last day.
+    pub fn bounds(&self) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
+        let start = self.from.map(|d| d.and_time(chrono::NaiveTime::MIN));
+        let end = self
+            .to
+            .and_then(|d| d.succ_opt())
+            .map(|d| d.and_time(chrono::NaiveTime::MIN));
+        (start, end)
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+}
+
+fn parse_date(label: &str, end: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, String> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1..=9998).contains(&chrono::Datelike::year(d)))
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "{label} {end}: `{}` is not a date; use YYYY-MM-DD.",
+                shorten(raw)
+            )
+        })
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().filter(|c| !c.is_control()).take(20).collect();
+    if s.chars().count() > 20 {
+        out.push('…');
+    }
+    out
+}
+
+pub const PAGE_SIZES: [u32; 4] = [10, 25, 50, 100];
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+const MAX_SEARCH_CHARS: usize = 100;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListParams {
+    pub sort: SortColumn,
+    pub dir: SortDir,
+    pub active: Option<bool>,
+    pub created: DateRange,
+    pub updated: DateRange,
+    pub q: Option<String>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for ListParams {
+    fn default() -> Self {
+        Self {
+            sort: SortColumn::Created,
+            dir: SortDir::Desc,
+            active: None,
+            created: DateRange::default(),
+            updated: DateRange::default(),
+            q: None,
+            page: 1,
+            per_page: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl ListParams {
+    pub fn parse(raw: &RawListQuery) -> Result<Self, String> {
+        let d = Self::default();
+        let sort = match present(&raw.sort) {
+            None => d.sort,
+            Some(s) => SortColumn::ALL
+                .into_iter()
+                .find(|c| c.code() == s)
+                .ok_or_else(|| {
+                    format!(
+                        "Cannot sort by `{}`: choose name, active, created or updated.",
+                        shorten(s)
+                    )
+                })?,
+        };
+        let dir = match present(&raw.dir) {
+            None if present(&raw.sort).is_some() => sort.first_dir(),
+            None => d.dir,
+            Some("asc") => SortDir::Asc,
+            Some("desc") => SortDir::Desc,
+            Some(s) => {
+                return Err(format!(
+                    "Unknown sort direction `{}`: use asc or desc.",
+                    shorten(s)
+                ))
+            }
+        };
+        let active = match present(&raw.active) {
+            None | Some("any") => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(s) => {
+                return Err(format!(
+                    "Is Active: `{}` is not a choice; use true, false or any.",
+                    shorten(s)
+                ))
+            }
+        };
+        let created = DateRange::parse(
+            "Date Created",
+            raw.created_from.as_deref(),
+            raw.created_to.as_deref(),
+        )?;
+        let updated = DateRange::parse(
+            "Date Updated",
+            raw.updated_from.as_deref(),
+            raw.updated_to.as_deref(),
+        )?;
+        let q = match present(&raw.q) {
+            None => None,
+            Some(s) if s.chars().count() > MAX_SEARCH_CHARS => {
+                return Err(format!(
+                    "A search has at most {MAX_SEARCH_CHARS} characters."
+                ))
+            }
+            Some(s) if s.chars().any(char::is_control) => {
+                return Err("A search may not contain control characters.".into())
+            }
+            Some(s) => Some(s.to_owned()),
+        };
+        let page = match present(&raw.page) {
+            None => 1,
+            Some(s) => match s.parse::<u32>() {
+                Ok(p) if p >= 1 => p,
+                _ => {
+                    return Err(format!(
+                        "Page `{}` does not exist: pages start at 1.",
+                        shorten(s)
+                    ))
+                }
+            },
+        };
+        let per_page = match present(&raw.per_page) {
+            None => d.per_page,
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| PAGE_SIZES.contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "Rows per page must be 10, 25, 50 or 100, not `{}`.",
+                        shorten(s)
+                    )
+                })?,
+        };
+        Ok(Self {
+            sort,
+            dir,
+            active,
+            created,
+            updated,
+            q,
+            page,
+            per_page,
+        })
+    }
+
+    /// True when any filter (not sort or paging) narrows the list.
+    pub fn is_filtered(&self) -> bool {
+        self.active.is_some() || self.created.is_set() || self.updated.is_set() || self.q.is_some()
+    }
+
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+
+    /// The list after clicking `col`'s header: the same column flips, another
+    /// starts in its natural direction; back to page 1 either way.
+    pub fn sorted_by(&self, col: SortColumn) -> Self {
+        let dir = if self.sort == col {
+            self.dir.reversed()
+        } else {
+            col.first_dir()
+        };
+        Self {
+            sort: col,
+            dir,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    pub fn at_page(&self, page: u32) -> Self {
+        Self {
+            page,
+            ..self.clone()
+        }
+    }
+
+    /// Only sort and page size kept: what "Clear filters" leads to.
+    pub fn cleared(&self) -> Self {
+        Self {
+            sort: self.sort,
+            dir: self.dir,
+            per_page: self.per_page,
+            ..Self::default()
+        }
+    }
+
+    /// The canonical query string (defaults left out), with a leading `?`
+    /// unless empty.
+    pub fn query_string(&self) -> String {
+        let d = Self::default();
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if self.sort != d.sort || self.dir != d.dir {
+            pairs.push(("sort", self.sort.code().into()));
+            pairs.push(("dir", self.dir.code().into()));
+        }
+        if let Some(a) = self.active {
+            pairs.push(("active", a.to_string()));
+        }
+        let dates = [
+            ("created_from", self.created.from),
+            ("created_to", self.created.to),
+            ("updated_from", self.updated.from),
+            ("updated_to", self.updated.to),
+        ];
+        for (k, v) in dates {
+            if let Some(v) = v {
+                pairs.push((k, v.format("%Y-%m-%d").to_string()));
+            }
+        }
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        if self.per_page != d.per_page {
+            pairs.push(("per_page", self.per_page.to_string()));
+        }
+        if self.page != 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
+        if pairs.is_empty() {
+            return String::new();
+        }
+        format!(
+            "?{}",
+            serde_html_form::to_string(&pairs).unwrap_or_default()
+        )
+    }
+
+    pub fn date_value(d: Option<NaiveDate>) -> String {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> RawListQuery {
+        let qs = serde_html_form::to_string(pairs).unwrap();
+        serde_html_form::from_str(&qs).unwrap()
+    }
+
+    #[test]
+    fn defaults_and_round_trip() {
+        let p = ListParams::parse(&RawListQuery::default()).unwrap();
+        assert_eq!(p, ListParams::default());
+        assert_eq!(p.query_string(), "");
+        let p = ListParams::parse(&raw(&[
+            ("sort", "name"),
+            ("dir", "asc"),
+            ("active", "true"),
+            ("created_from", "2026-01-01"),
+            ("created_to", "2026-02-01"),
+            ("q", "shop & co"),
+            ("page", "3"),
+            ("per_page", "50"),
+        ]))
+        .unwrap();
+        let again =
+            ListParams::parse(&serde_html_form::from_str(&p.query_string()[1..]).unwrap()).unwrap();
+        assert_eq!(p, again);
+    }
+
+    #[test]
+    fn rejects_bad_values_with_messages() {
+        for (k, v) in [
+            ("sort", "secret_hash"),
+            ("dir", "up"),
+            ("active", "yes"),
+            ("created_from", "2026-13-01"),
+            ("updated_to", "yesterday"),
+            ("page", "0"),
+            ("page", "-1"),
+            ("page", "abc"),
+            ("per_page", "7"),
+            ("q", "a\u{0}b"),
+        ] {
+            assert!(ListParams::parse(&raw(&[(k, v)])).is_err(), "{k}={v}");
+        }
+        let err = ListParams::parse(&raw(&[
+            ("created_from", "2026-02-02"),
+            ("created_to", "2026-02-01"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("before the start"), "{err}");
+    }
+
+    #[test]
+    fn clicking_a_header_toggles() {
+        let p = ListParams::default();
+        let by_name = p.sorted_by(SortColumn::Name);
+        assert_eq!(
+            (by_name.sort, by_name.dir),
+            (SortColumn::Name, SortDir::Asc)
+        );
+        let again = by_name.sorted_by(SortColumn::Name);
+        assert_eq!(again.dir, SortDir::Desc);
+        assert_eq!(p.sorted_by(SortColumn::Created).dir, SortDir::Asc);
+    }
+
+    #[test]
+    fn ranges_are_inclusive_days() {
+        let r = DateRange::parse("Date Created", Some("2026-01-01"), Some("2026-01-31")).unwrap();
+        let (s, e) = r.bounds();
+        assert_eq!(s.unwrap().to_string(), "2026-01-01 00:00:00");
+        assert_eq!(e.unwrap().to_string(), "2026-02-01 00:00:00");
+    }
+}

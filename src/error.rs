@@ -1,0 +1,159 @@
+//! One error type for every handler: it picks the status, logs the cause and
+//! renders a page in words a user understands. No SQL, path or backtrace is
+//! ever shown.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request was malformed; the message says what to fix.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A state-changing request without a valid CSRF token.
+    #[error("csrf token missing or wrong")]
+    Csrf,
+    /// Signed in, but the role does not allow this.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    /// The rule the request would break, in the user's words (e.g. last owner).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database cannot be reached right now.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] diesel::r2d2::PoolError),
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(msg: impl Into<String>) -> Self {
+        Self::Internal(msg.into())
+    }
+
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        Self::BadRequest(msg.into())
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} was not found. It may have been deleted."))
+    }
+
+    fn user_message(&self) -> String {
+        match self {
+            Self::BadRequest(m) | Self::NotFound(m) | Self::Conflict(m) => m.clone(),
+            Self::Csrf => {
+                "This form has expired or did not come from keydesk. Reload the page and try again."
+                    .into()
+            }
+            Self::Forbidden => {
+                "Your role does not allow this. Ask an owner for access if you need it.".into()
+            }
+            Self::Unavailable(_) => "The database is not answering. Try again in a moment.".into(),
+            Self::Database(diesel::result::Error::NotFound) => {
+                "That item was not found. It may have been deleted.".into()
+            }
+            Self::Database(_) | Self::Internal(_) => {
+                "Something went wrong on our side. The error has been logged; try again.".into()
+            }
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self.status_code() {
+            StatusCode::BAD_REQUEST => "Check your input",
+            StatusCode::FORBIDDEN => "Access denied",
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::CONFLICT => "Not possible",
+            StatusCode::SERVICE_UNAVAILABLE => "Temporarily unavailable",
+            _ => "Something went wrong",
+        }
+    }
+}
+
+/// The error page on its own, for responses made without a request at hand.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub status: u16,
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+/// The error page inside the layout: menu, user and sign-out.
+#[derive(Template)]
+#[template(path = "error_in_layout.html")]
+pub struct ErrorInLayout<'a> {
+    pub ctx: crate::web::PageCtx,
+    pub status: u16,
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Csrf | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) | Self::Database(diesel::result::Error::NotFound) => {
+                StatusCode::NOT_FOUND
+            }
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        } else {
+            tracing::debug!(error = %self, "request refused");
+        }
+        let message = self.user_message();
+        let mut resp = render_error(status, self.title(), &message);
+        resp.extensions_mut().insert(ErrorInfo {
+            title: self.title(),
+            message,
+        });
+        resp
+    }
+}
+
+/// What an error response said, kept on the response so the layout
+/// middleware (`startup::errors_in_layout`) can render it again with the
+/// signed-in user's menu.
+#[derive(Clone, Debug)]
+pub struct ErrorInfo {
+    pub title: &'static str,
+    pub message: String,
+}
+
+/// The error page, also used for errors raised by actix itself (unknown
+/// routes, oversized bodies).
+pub fn render_error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title,
+        message,
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| format!("{} {}", status.as_u16(), title));
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::internal(format!("blocking task failed: {e}"))
+    }
+}

@@ -1,0 +1,16 @@
+//! keydesk: a back office where companies manage the API keys their partners
+//! and internal systems use to reach their platform.
+
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod models;
+pub mod routes;
+pub mod schema;
+pub mod startup;
+pub mod web;

@@ -1,0 +1,243 @@
+//! API keys of both kinds and the roles of GraphQL keys.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{DbConnection, MultiBackend};
+use crate::domain::list_query::{ListParams, SortColumn, SortDir};
+use crate::domain::{AccessLevel, KeyKind, KeyRoleDefinition};
+use crate::schema::{api_key_roles, api_keys};
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKey {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub active: bool,
+    pub channel_id: Option<i64>,
+    pub client_id: Option<String>,
+    pub secret_prefix: String,
+    pub secret_hash: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub created_by: Option<i64>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct NewApiKey<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub active: bool,
+    pub channel_id: Option<i64>,
+    pub client_id: Option<&'a str>,
+    pub secret_prefix: &'a str,
+    pub secret_hash: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub created_by: Option<i64>,
+}
+
+/// What the edit dialog may change. Roles are not here: they cannot change
+/// after creation.
+#[derive(AsChangeset)]
+#[diesel(table_name = api_keys, treat_none_as_null = true)]
+pub struct ApiKeyChangeset<'a> {
+    pub name: &'a str,
+    pub active: bool,
+    pub channel_id: Option<i64>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One row of the list: only the columns the table shows.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = api_keys)]
+pub struct KeyListRow {
+    pub id: i64,
+    pub name: String,
+    pub active: bool,
+    pub channel_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyRole {
+    pub definition: KeyRoleDefinition,
+    pub level: AccessLevel,
+}
+
+pub struct KeyPage {
+    pub rows: Vec<KeyListRow>,
+    pub total: i64,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// The keys of one tab narrowed by the filters, before ordering and paging;
+/// used for both the count and the page so the two always agree.
+fn filtered<'a>(kind: KeyKind, p: &'a ListParams) -> api_keys::BoxedQuery<'a, MultiBackend> {
+    let mut q = api_keys::table
+        .filter(api_keys::kind.eq(kind.code()))
+        .into_boxed();
+    if let Some(a) = p.active {
+        q = q.filter(api_keys::active.eq(a));
+    }
+    let (from, to) = p.created.bounds();
+    if let Some(from) = from {
+        q = q.filter(api_keys::created_at.ge(from));
+    }
+    if let Some(to) = to {
+        q = q.filter(api_keys::created_at.lt(to));
+    }
+    let (from, to) = p.updated.bounds();
+    if let Some(from) = from {
+        q = q.filter(api_keys::updated_at.ge(from));
+    }
+    if let Some(to) = to {
+        q = q.filter(api_keys::updated_at.lt(to));
+    }
+    if let Some(text) = &p.q {
+        q = q.filter(lower(api_keys::name).like(like_pattern(text)).escape('\\'));
+    }
+    q
+}
+
+/// `%text%`, lower-cased, with LIKE's wildcards taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// One page of a tab and the number of keys that match. Ties in the sort
+/// column are broken by id, so paging is stable.
+pub fn list(conn: &mut DbConnection, kind: KeyKind, p: &ListParams) -> QueryResult<KeyPage> {
+    use api_keys::{active, created_at, id, name, updated_at};
+    let total = filtered(kind, p).count().get_result(conn)?;
+    let q = filtered(kind, p);
+    let q = match (p.sort, p.dir) {
+        (SortColumn::Name, SortDir::Asc) => q.order((name.asc(), id.asc())),
+        (SortColumn::Name, SortDir::Desc) => q.order((name.desc(), id.desc())),
+        (SortColumn::Active, SortDir::Asc) => q.order((active.asc(), id.asc())),
+        (SortColumn::Active, SortDir::Desc) => q.order((active.desc(), id.desc())),
+        (SortColumn::Created, SortDir::Asc) => q.order((created_at.asc(), id.asc())),
+        (SortColumn::Created, SortDir::Desc) => q.order((created_at.desc(), id.desc())),
+        (SortColumn::Updated, SortDir::Asc) => q.order((updated_at.asc(), id.asc())),
+        (SortColumn::Updated, SortDir::Desc) => q.order((updated_at.desc(), id.desc())),
+    };
+    let rows = q
+        .limit(i64::from(p.per_page))
+        .offset(p.offset())
+        .select(KeyListRow::as_select())
+        .load(conn)?;
+    Ok(KeyPage { rows, total })
+}
+
+/// The key `id` if it is of `kind`; a key of the other tab is not found.
+pub fn find(conn: &mut DbConnection, kind: KeyKind, id: i64) -> QueryResult<Option<ApiKey>> {
+    api_keys::table
+        .find(id)
+        .filter(api_keys::kind.eq(kind.code()))
+        .select(ApiKey::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn roles_of(conn: &mut DbConnection, key_id: i64) -> QueryResult<Vec<KeyRole>> {
+    let rows = api_key_roles::table
+        .filter(api_key_roles::api_key_id.eq(key_id))
+        .select((api_key_roles::definition, api_key_roles::level))
+        .load::<(String, i16)>(conn)?;
+    let mut roles: Vec<KeyRole> = rows
+        .into_iter()
+        .filter_map(|(d, l)| {
+            Some(KeyRole {
+                definition: KeyRoleDefinition::parse(&d).ok()?,
+                level: AccessLevel::from_i16(l)?,
+            })
+        })
+        .collect();
+    roles.sort_by_key(|r| r.definition);
+    Ok(roles)
+}
+
+/// Inserts a key and its roles (row by row: MultiConnection has no batch
+/// insert). The caller runs it inside a transaction.
+pub fn insert(
+    conn: &mut DbConnection,
+    new: &NewApiKey<'_>,
+    roles: &[KeyRole],
+) -> QueryResult<ApiKey> {
+    let key: ApiKey = diesel::insert_into(api_keys::table)
+        .values(new)
+        .returning(api_keys::all_columns)
+        .get_result(conn)?;
+    for r in roles {
+        diesel::insert_into(api_key_roles::table)
+            .values((
+                api_key_roles::api_key_id.eq(key.id),
+                api_key_roles::definition.eq(r.definition.code()),
+                api_key_roles::level.eq(r.level.as_i16()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(key)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    id: i64,
+    changes: &ApiKeyChangeset<'_>,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_keys::table
+            .find(id)
+            .filter(api_keys::kind.eq(kind.code())),
+    )
+    .set(changes)
+    .execute(conn)
+}
+
+/// Names of the keys among `ids` that exist in `kind`, by name.
+pub fn names_of(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, String)>> {
+    api_keys::table
+        .filter(api_keys::kind.eq(kind.code()))
+        .filter(api_keys::id.eq_any(ids))
+        .order((api_keys::name.asc(), api_keys::id.asc()))
+        .select((api_keys::id, api_keys::name))
+        .load(conn)
+}
+
+/// Deletes the keys among `ids` of `kind`; returns how many were deleted.
+pub fn delete_many(conn: &mut DbConnection, kind: KeyKind, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(
+        api_keys::table
+            .filter(api_keys::kind.eq(kind.code()))
+            .filter(api_keys::id.eq_any(ids)),
+    )
+    .execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_wildcards_are_literal() {
+        assert_eq!(like_pattern("50%_Off\\"), "%50\\%\\_off\\\\%");
+    }
+}

@@ -1,0 +1,15 @@
+//! Rows and the queries on them. Every query function takes `&mut DbConnection`
+//! so callers can compose several inside one transaction.
+
+pub mod api_key;
+pub mod channel;
+pub mod session;
+pub mod setting;
+pub mod user;
+
+/// Now, in UTC, truncated to microseconds so a value read back compares equal
+/// on SQLite (nanosecond text) and PostgreSQL (microseconds).
+pub fn now_utc() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

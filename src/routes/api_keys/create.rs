@@ -1,0 +1,211 @@
+//! `GET/POST /admin/api-keys/{kind}/new` (API Key: Owner): the create dialog,
+//! and the one response that ever shows the new secret.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use super::form::{self, RoleRow};
+use super::view::{dialog, in_dialog};
+use super::KindPath;
+use crate::auth::CurrentUser;
+use crate::db::Db;
+use crate::domain::secret::{new_client_id, NewSecret};
+use crate::domain::{AccessLevel, KeyKind, KeyName, KeyRoleDefinition};
+use crate::error::AppError;
+use crate::models::api_key::{self, NewApiKey};
+use crate::models::channel::{self, Channel};
+use crate::models::now_utc;
+use crate::startup::AppState;
+use crate::web::{Form, PageCtx};
+
+#[derive(Default)]
+pub struct FieldErrors {
+    pub name: Option<String>,
+    pub channel: Option<String>,
+    pub roles: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "api_keys/_create.html")]
+pub struct CreateForm {
+    pub kind: KeyKind,
+    pub dialog: bool,
+    pub csrf: String,
+    pub name: String,
+    pub channel: String,
+    pub channels: Vec<Channel>,
+    pub roles: Vec<RoleRow>,
+    pub active: bool,
+    pub errors: FieldErrors,
+}
+
+impl CreateForm {
+    fn title(&self) -> String {
+        format!("New {} API Key", self.kind.label())
+    }
+    fn definitions(&self) -> [KeyRoleDefinition; 8] {
+        form::definitions()
+    }
+    fn levels(&self) -> [AccessLevel; 3] {
+        form::levels()
+    }
+    fn channel_selected(&self, c: &Channel) -> bool {
+        self.channel == c.id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "api_keys/_created.html")]
+pub struct Created {
+    pub kind: KeyKind,
+    pub dialog: bool,
+    pub name: String,
+    pub api_key: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+pub async fn show(
+    req: HttpRequest,
+    ctx: PageCtx,
+    db: web::Data<Db>,
+    KindPath(kind): KindPath,
+) -> Result<HttpResponse, AppError> {
+    let channels = db.run(|c| Ok(channel::all(c)?)).await?;
+    // With JavaScript one role row and "Add Role"; without, a few fixed rows.
+    let rows = if in_dialog(&req) { 1 } else { 3 };
+    let form = CreateForm {
+        kind,
+        dialog: in_dialog(&req),
+        csrf: ctx.csrf,
+        name: String::new(),
+        channel: String::new(),
+        channels,
+        roles: vec![RoleRow::default(); if kind.is_graphql() { rows } else { 0 }],
+        active: false,
+        errors: FieldErrors::default(),
+    };
+    dialog(&req, &form.title(), &form, StatusCode::OK)
+}
+
+/// The blank row app.js clones for "Add Role".
+pub fn empty_row() -> RoleRow {
+    RoleRow::default()
+}
+
+#[derive(Deserialize)]
+pub struct CreateInput {
+    #[serde(default)]
+    name: String,
+    channel: Option<String>,
+    #[serde(default)]
+    role_definition: Vec<String>,
+    #[serde(default)]
+    role_level: Vec<String>,
+    active: Option<String>,
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    db: web::Data<Db>,
+    state: web::Data<AppState>,
+    KindPath(kind): KindPath,
+    Form(input): Form<CreateInput>,
+) -> Result<HttpResponse, AppError> {
+    let active = form::parse_active(input.active.as_deref())?;
+    if !kind.is_graphql() && (input.channel.is_some() || !input.role_definition.is_empty()) {
+        return Err(AppError::bad_request(
+            "REST keys have no channel and no roles.",
+        ));
+    }
+    let form::ParsedRoles {
+        rows: role_rows,
+        roles,
+    } = form::parse_roles(&input.role_definition, &input.role_level)?;
+    let channels = db.run(|c| Ok(channel::all(c)?)).await?;
+    let name = KeyName::parse(&input.name);
+    let channel_raw = input.channel.unwrap_or_default();
+    let channel_id = form::parse_channel(&channel_raw, &channels);
+
+    let (name, channel_id, roles) = match (name, channel_id, roles) {
+        (Ok(n), Ok(c), Ok(r)) => (n, c, r),
+        (n, c, r) => {
+            let form = CreateForm {
+                kind,
+                dialog: in_dialog(&req),
+                csrf: ctx.csrf,
+                name: input.name,
+                channel: channel_raw,
+                channels,
+                roles: if role_rows.is_empty() && kind.is_graphql() {
+                    vec![RoleRow::default()]
+                } else {
+                    role_rows
+                },
+                active,
+                errors: FieldErrors {
+                    name: n.err(),
+                    channel: c.err(),
+                    roles: r.err(),
+                },
+            };
+            return dialog(&req, &form.title(), &form, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+
+    let secret = NewSecret::generate(kind, &state.key_pepper);
+    let client_id = (kind == KeyKind::Rest).then(new_client_id);
+    let (hash, prefix, cid) = (
+        secret.hash.clone(),
+        secret.prefix.clone(),
+        client_id.clone(),
+    );
+    let key_name = name.clone();
+    let user_id = user.id;
+    let key = db
+        .run(move |c| {
+            c.transaction(|c| {
+                let now = now_utc();
+                let new = NewApiKey {
+                    kind: kind.code(),
+                    name: key_name.as_str(),
+                    active,
+                    channel_id,
+                    client_id: cid.as_deref(),
+                    secret_prefix: &prefix,
+                    secret_hash: &hash,
+                    created_at: now,
+                    updated_at: now,
+                    created_by: Some(user_id),
+                };
+                Ok(api_key::insert(c, &new, &roles)?)
+            })
+        })
+        .await?;
+    tracing::info!(
+        key_id = key.id,
+        kind = kind.code(),
+        user_id,
+        "API key created"
+    );
+
+    let created = Created {
+        kind,
+        dialog: in_dialog(&req),
+        name: name.into_inner(),
+        api_key: kind.is_graphql().then(|| secret.expose().to_owned()),
+        client_id,
+        client_secret: (!kind.is_graphql()).then(|| secret.expose().to_owned()),
+    };
+    let mut resp = dialog(&req, "API key created", &created, StatusCode::OK)?;
+    resp.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("hx-trigger"),
+        actix_web::http::header::HeaderValue::from_static("keys-changed"),
+    );
+    Ok(resp)
+}

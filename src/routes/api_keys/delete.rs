@@ -1,0 +1,120 @@
+//! Deleting the selected keys (API Key: Owner): `POST …/delete/confirm` names
+//! them and asks; `POST …/delete` deletes all of them or none.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use super::view::{dialog, in_dialog};
+use super::KindPath;
+use crate::db::Db;
+use crate::domain::KeyKind;
+use crate::error::AppError;
+use crate::models::api_key;
+use crate::web::{Form, PageCtx};
+
+/// A page holds at most 100 rows; a little room for stale selections.
+const MAX_SELECTED: usize = 500;
+
+#[derive(Deserialize)]
+pub struct Selection {
+    #[serde(default)]
+    id: Vec<String>,
+}
+
+impl Selection {
+    fn ids(&self) -> Result<Vec<i64>, AppError> {
+        if self.id.is_empty() {
+            return Err(AppError::bad_request("Select at least one key to delete."));
+        }
+        if self.id.len() > MAX_SELECTED {
+            return Err(AppError::bad_request(format!(
+                "Select at most {MAX_SELECTED} keys at a time."
+            )));
+        }
+        let mut ids = self
+            .id
+            .iter()
+            .map(|raw| raw.trim().parse::<i64>().ok().filter(|id| *id > 0))
+            .collect::<Option<Vec<i64>>>()
+            .ok_or_else(|| {
+                AppError::bad_request("The selection holds something that is not a key id.")
+            })?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "api_keys/_delete_confirm.html")]
+pub struct ConfirmDelete {
+    pub kind: KeyKind,
+    pub dialog: bool,
+    pub csrf: String,
+    pub keys: Vec<(i64, String)>,
+}
+
+impl ConfirmDelete {
+    fn title(&self) -> String {
+        match self.keys.len() {
+            1 => "Delete 1 API key?".into(),
+            n => format!("Delete {n} API keys?"),
+        }
+    }
+}
+
+const GONE: &str = "Some of the selected keys no longer exist; nothing was deleted. Reload the list and select again.";
+
+pub async fn confirm(
+    req: HttpRequest,
+    ctx: PageCtx,
+    db: web::Data<Db>,
+    KindPath(kind): KindPath,
+    Form(sel): Form<Selection>,
+) -> Result<HttpResponse, AppError> {
+    let ids = sel.ids()?;
+    let wanted = ids.len();
+    let keys = db
+        .run(move |c| Ok(api_key::names_of(c, kind, &ids)?))
+        .await?;
+    if keys.len() != wanted {
+        return Err(AppError::NotFound(GONE.into()));
+    }
+    let page = ConfirmDelete {
+        kind,
+        dialog: in_dialog(&req),
+        csrf: ctx.csrf,
+        keys,
+    };
+    dialog(&req, &page.title(), &page, StatusCode::OK)
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    KindPath(kind): KindPath,
+    Form(sel): Form<Selection>,
+) -> Result<HttpResponse, AppError> {
+    let ids = sel.ids()?;
+    let count = ids.len();
+    db.run(move |c| {
+        c.transaction(|c| {
+            // Delete first, then check: all of them or none.
+            if api_key::delete_many(c, kind, &ids)? != ids.len() {
+                return Err(AppError::NotFound(GONE.into()));
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    tracing::info!(count, kind = kind.code(), "API keys deleted");
+    let message = if count == 1 {
+        "1 API key deleted.".to_string()
+    } else {
+        format!("{count} API keys deleted.")
+    };
+    Ok(super::done(&req, kind, &message))
+}

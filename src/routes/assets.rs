@@ -1,0 +1,48 @@
+//! Static assets, compiled into the binary so `keydesk` runs from any working
+//! directory. `--static-dir` serves a folder instead (for restyling without a
+//! rebuild).
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpResponse};
+
+struct Asset {
+    path: &'static str,
+    mime: &'static str,
+    body: &'static [u8],
+}
+
+macro_rules! asset {
+    ($path:literal, $mime:literal) => {
+        Asset {
+            path: $path,
+            mime: $mime,
+            body: include_bytes!(concat!("../../static/", $path)),
+        }
+    };
+}
+
+const ASSETS: &[Asset] = &[
+    asset!("app.css", "text/css; charset=utf-8"),
+    asset!("app.js", "text/javascript; charset=utf-8"),
+    asset!("favicon.svg", "image/svg+xml"),
+    asset!(
+        "vendor/htmx-2.0.11.min.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!("vendor/pico-2.1.1.min.css", "text/css; charset=utf-8"),
+];
+
+#[get("/static/{path:.*}")]
+pub async fn embedded(path: web::Path<String>) -> HttpResponse {
+    match ASSETS.iter().find(|a| a.path == path.as_str()) {
+        Some(a) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, a.mime))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+            .body(a.body),
+        None => crate::error::render_error(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such file.",
+        ),
+    }
+}

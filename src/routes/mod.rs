@@ -1,0 +1,26 @@
+//! Routes by feature, one file per action. Role guards sit on the scopes here,
+//! so a handler added inside a scope cannot forget them.
+
+pub mod api_keys;
+pub mod assets;
+pub mod auth;
+pub mod channels;
+pub mod health;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+#[get("/")]
+async fn home(req: HttpRequest) -> HttpResponse {
+    crate::web::see_other(&req, "/admin/api-keys")
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(auth::login::show)
+        .service(auth::login::submit)
+        .service(auth::logout::submit)
+        .service(auth::setup::show)
+        .service(auth::setup::submit)
+        .configure(api_keys::configure)
+        .configure(channels::configure);
+}

@@ -1,0 +1,313 @@
+//! Builds the keydesk server, the same way for `keydesk serve` and for tests:
+//! pool and migrations, shared secrets, middleware, routes.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_session::SessionMiddleware;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
+use actix_web::{web, App, HttpMessage, HttpServer};
+
+use crate::auth::guard::{load_user, CurrentUser};
+use crate::auth::session_store::DbSessionStore;
+use crate::auth::{csrf, password};
+use crate::config::Settings;
+use crate::crypto::{random_token, sha256_hex};
+use crate::db::{self, Db};
+use crate::models::{setting, user};
+use crate::routes;
+
+/// Shared, read-only server state handed to handlers as `web::Data<AppState>`.
+pub struct AppState {
+    /// HMAC key for API key hashes.
+    pub key_pepper: Vec<u8>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: DbSessionStore,
+    setup_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Database(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let url = settings.database_url.clone();
+        let pool_size = settings.db_pool_size;
+        let pool = web::block(move || -> Result<db::Pool, String> {
+            let pool = db::build_pool(&url, pool_size)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            db::run_migrations(&mut conn)?;
+            Ok(pool)
+        })
+        .await
+        .map_err(|e| StartupError::Database(e.to_string()))?
+        .map_err(StartupError::Database)?;
+        let db = Db::new(pool);
+
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
+
+        let pepper_from_config = settings.key_pepper.clone();
+        let (session_key, key_pepper, setup_token) = db
+            .run(move |c| {
+                // Generated once and shared through the database, so sessions
+                // survive restarts and work on every instance.
+                let session_key = setting::get_or_insert_with(c, setting::SESSION_KEY, || {
+                    hex::encode(crate::crypto::random_bytes(64))
+                })?;
+                let pepper = match pepper_from_config {
+                    Some(p) => p.expose().as_bytes().to_vec(),
+                    None => {
+                        setting::get_or_insert_with(c, setting::KEY_PEPPER, || random_token(32))?
+                            .into_bytes()
+                    }
+                };
+                let setup_token = if user::count(c)? == 0 {
+                    let token = random_token(32);
+                    let name = format!(
+                        "{}{}",
+                        setting::SETUP_TOKEN_PREFIX,
+                        sha256_hex(token.as_bytes())
+                    );
+                    setting::insert_if_absent(c, &name, "1")?;
+                    Some(token)
+                } else {
+                    None
+                };
+                Ok((session_key, pepper, setup_token))
+            })
+            .await
+            .map_err(|e| StartupError::Database(format!("cannot read server settings: {e}")))?;
+        let session_key = hex::decode(session_key)
+            .ok()
+            .filter(|k| k.len() >= 32)
+            .map(|k| Key::derive_from(&k))
+            .ok_or_else(|| StartupError::Database("the stored session key is malformed".into()))?;
+
+        // Compute the dummy hash now, not during the first sign-in.
+        let _ = web::block(password::warm_up).await;
+
+        let store =
+            DbSessionStore::new(db.clone(), settings.idle_timeout, settings.absolute_timeout);
+        let state = web::Data::new(AppState { key_pepper });
+        let db_data = web::Data::new(db);
+        let secure = settings.secure_cookies;
+        let idle = settings.idle_timeout;
+        let server_store = store.clone();
+
+        let mut server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(server_store.clone(), session_key.clone())
+                .cookie_name("keydesk_session".into())
+                .cookie_secure(secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(actix_web::cookie::time::Duration::seconds(
+                            idle.as_secs() as i64
+                        ))
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                )
+                .build();
+            App::new()
+                .app_data(db_data.clone())
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().error_handler(|e, _| {
+                    crate::error::AppError::bad_request(format!("The form is not valid: {e}."))
+                        .into()
+                }))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("Content-Security-Policy", CSP))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin")),
+                )
+                .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, plain_404))
+                .wrap(from_fn(log_request))
+                .service(routes::health::healthz)
+                .service(routes::assets::embedded)
+                .service(
+                    // Everything with a session: the session is outermost, then
+                    // the user is loaded, then CSRF is checked.
+                    web::scope("")
+                        .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+                        .wrap(from_fn(csrf::protect))
+                        .wrap(from_fn(errors_in_layout))
+                        .wrap(from_fn(load_user))
+                        .wrap(sessions)
+                        .configure(routes::configure),
+                )
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { addr, source })?
+        .shutdown_timeout(10);
+        if let Some(w) = settings.workers {
+            server = server.workers(w.max(1));
+        }
+        let server = server.run();
+
+        let setup_url = setup_token.map(|t| format!("http://{addr}/setup?token={t}"));
+        tracing::info!(%addr, database = %settings.database_url, "keydesk listening on http://{addr}");
+        if let Some(u) = &setup_url {
+            // Printed once on purpose: the only way to the first account.
+            tracing::warn!("No users yet. Create the first owner at {u}");
+        }
+        Ok(Self {
+            port: addr.port(),
+            server,
+            store,
+            setup_url,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The one-time link printed at a first start, for tests and tooling.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let store = self.store;
+        let purge = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(300));
+            loop {
+                tick.tick().await;
+                match store.purge().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "expired sessions removed"),
+                    Err(e) => tracing::warn!(error = %e, "purging sessions failed"),
+                }
+            }
+        });
+        let r = self.server.await;
+        purge.abort();
+        r
+    }
+}
+
+/// Renders error responses again inside the layout, with the signed-in
+/// user's menu; runs after the user is loaded and around CSRF and the guards.
+async fn errors_in_layout(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use crate::error::{ErrorInLayout, ErrorInfo};
+    use askama::Template;
+    // Inner middlewares answer errors as responses (`req.error_response`), so
+    // the request is still at hand here. The request must not be cloned
+    // before the call: routing needs it unshared.
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let info = res.response().extensions().get::<ErrorInfo>().cloned();
+    let info = match info {
+        Some(i) => i,
+        None if status == StatusCode::NOT_FOUND && res.response().body().size().is_eof() => {
+            ErrorInfo {
+                title: "Not found",
+                message: "There is no page at this address.".into(),
+            }
+        }
+        None => return Ok(res),
+    };
+    let (http_req, res) = res.into_parts();
+    let page = ErrorInLayout {
+        ctx: crate::web::PageCtx::from_request(&http_req),
+        status: status.as_u16(),
+        title: info.title,
+        message: &info.message,
+    };
+    match page.render() {
+        Ok(html) => {
+            let mut resp = actix_web::HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(html);
+            resp.extensions_mut().insert(info);
+            Ok(ServiceResponse::new(http_req, resp))
+        }
+        Err(_) => Ok(ServiceResponse::new(http_req, res)),
+    }
+}
+
+/// Unknown routes get the error page instead of actix's empty 404.
+fn plain_404<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let has_body = !matches!(
+        res.response().body().size(),
+        actix_web::body::BodySize::None | actix_web::body::BodySize::Sized(0)
+    );
+    if has_body {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let (req, _) = res.into_parts();
+    let resp = crate::error::render_error(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no page at this address.",
+    );
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, resp).map_into_right_body(),
+    ))
+}
+
+/// One log line per request: method, path (never the query, which may carry a
+/// setup token), status, duration and the user id when signed in.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let res = next.call(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &res {
+        Ok(r) => {
+            let uid = r.request().extensions().get::<CurrentUser>().map(|u| u.id);
+            let status = r.status().as_u16();
+            match uid {
+                Some(uid) => {
+                    tracing::info!(%method, %path, status, duration_ms = format!("{ms:.1}"), user_id = uid, "request")
+                }
+                None => {
+                    tracing::info!(%method, %path, status, duration_ms = format!("{ms:.1}"), "request")
+                }
+            }
+        }
+        Err(e) => {
+            tracing::info!(%method, %path, status = e.as_response_error().status_code().as_u16(), duration_ms = format!("{ms:.1}"), "request")
+        }
+    }
+    res
+}

@@ -1,0 +1,229 @@
+// keydesk's front-end behaviour. Everything here is an enhancement: without
+// JavaScript every link and form still works with full page loads. No inline
+// scripts or handlers anywhere (the Content-Security-Policy forbids them).
+(function () {
+  "use strict";
+
+  var modal = document.getElementById("modal");
+  var modalBody = document.getElementById("modal-body");
+  var opener = null;
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  // Every htmx request carries the CSRF token as a header.
+  document.body.addEventListener("htmx:configRequest", function (e) {
+    e.detail.headers["X-CSRF-Token"] = csrfToken();
+  });
+
+  function showFlash(message, isError) {
+    var target = modal && modal.open ? modalBody : document.getElementById("flash");
+    if (!target) return;
+    var old = target.querySelector(":scope > .flash");
+    if (old) old.remove();
+    var p = document.createElement("p");
+    p.className = "flash" + (isError ? " flash-error" : "");
+    p.setAttribute("role", isError ? "alert" : "status");
+    p.textContent = message;
+    target.prepend(p);
+    if (!isError) {
+      setTimeout(function () { p.remove(); }, 6000);
+    }
+  }
+
+  // Errors (400, 403, 404, 409, 5xx) are not swapped into the page: their
+  // message is shown in the status area, or in the open dialog.
+  document.body.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr;
+    var message = "The request failed (" + xhr.status + "). Reload the page and try again.";
+    if (xhr.status === 401 && xhr.getResponseHeader("HX-Redirect")) return;
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var el = doc.getElementById("error-message");
+      if (el && el.textContent.trim()) message = el.textContent.trim();
+    } catch (err) { /* keep the generic message */ }
+    showFlash(message, true);
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    showFlash("keydesk cannot be reached. Check your connection and try again.", true);
+  });
+  document.body.addEventListener("flash", function (e) {
+    if (e.detail && e.detail.value) showFlash(e.detail.value, false);
+  });
+
+  // ---- dialogs ---------------------------------------------------------
+  function focusFirst(root) {
+    var el = root.querySelector("[data-autofocus]") ||
+      root.querySelector("input:not([type=hidden]):not([disabled]), select:not([disabled]), button:not([hidden]), a[href]");
+    if (el) el.focus();
+  }
+
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    var target = e.detail.target;
+    if (target === modalBody && !modal.open) opener = e.detail.elt;
+  });
+
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target === modalBody) {
+      enhance(modalBody);
+      if (!modal.open) modal.showModal();
+      focusFirst(modalBody);
+    }
+  });
+
+  document.body.addEventListener("close-modal", function () {
+    if (modal && modal.open) modal.close();
+  });
+
+  if (modal) {
+    modal.addEventListener("close", function () {
+      modalBody.innerHTML = "";
+      var back = opener;
+      opener = null;
+      if (back && !document.body.contains(back) && back.getAttribute("href")) {
+        // The list was refreshed meanwhile: find the same link again.
+        back = document.querySelector('a[href="' + back.getAttribute("href") + '"]');
+      }
+      if (back && document.body.contains(back)) back.focus();
+    });
+    modal.addEventListener("click", function (e) {
+      var closer = e.target.closest("[data-close-dialog]");
+      if (closer && modal.contains(closer)) {
+        e.preventDefault();
+        modal.close();
+      }
+    });
+  }
+
+  // ---- secrets: hidden until "Show", copied with "Copy" ----------------
+  function copyText(input, button) {
+    var done = function () {
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = "Copy"; }, 2500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () { legacyCopy(input) && done(); });
+    } else if (legacyCopy(input)) {
+      done();
+    }
+  }
+
+  function legacyCopy(input) {
+    var type = input.type;
+    input.type = "text";
+    input.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
+    input.type = type;
+    input.setSelectionRange(0, 0);
+    return ok;
+  }
+
+  function enhanceSecrets(root) {
+    root.querySelectorAll("input[data-secret]").forEach(function (input) { input.type = "password"; });
+    root.querySelectorAll("[data-reveal], [data-copy]").forEach(function (b) { b.hidden = false; });
+  }
+
+  document.addEventListener("click", function (e) {
+    var reveal = e.target.closest("[data-reveal]");
+    if (reveal) {
+      var input = document.getElementById(reveal.getAttribute("data-reveal"));
+      var show = input.type === "password";
+      input.type = show ? "text" : "password";
+      reveal.textContent = show ? "Hide" : "Show";
+      reveal.setAttribute("aria-pressed", show ? "true" : "false");
+      return;
+    }
+    var copy = e.target.closest("[data-copy]");
+    if (copy) {
+      copyText(document.getElementById(copy.getAttribute("data-copy")), copy);
+    }
+  });
+
+  // ---- role rows: "Add Role" and "Remove role" --------------------------
+  function enhanceRoles(root) {
+    root.querySelectorAll("[data-add-role], [data-role-rows] [data-remove-role]").forEach(function (b) { b.hidden = false; });
+  }
+
+  document.addEventListener("click", function (e) {
+    var add = e.target.closest("[data-add-role]");
+    if (add) {
+      var fieldset = add.closest("fieldset");
+      var rows = fieldset.querySelector("[data-role-rows]");
+      var template = fieldset.querySelector("#role-row-template");
+      var row = template.content.firstElementChild.cloneNode(true);
+      row.querySelectorAll("[data-remove-role]").forEach(function (b) { b.hidden = false; });
+      rows.appendChild(row);
+      row.querySelector("select").focus();
+      return;
+    }
+    var remove = e.target.closest("[data-remove-role]");
+    if (remove) {
+      var row2 = remove.closest("[data-role-row]");
+      var fieldset2 = row2.closest("fieldset");
+      row2.remove();
+      var addButton = fieldset2.querySelector("[data-add-role]");
+      if (addButton) addButton.focus();
+    }
+  });
+
+  // ---- the key list: row click, selection, focus after swaps -----------
+  document.addEventListener("click", function (e) {
+    var row = e.target.closest("tr[data-row-link]");
+    if (!row || e.target.closest("a, button, input, label, select")) return;
+    var link = row.querySelector("a.row-link");
+    if (link) link.click();
+  });
+
+  function updateSelection(root) {
+    var boxes = root.querySelectorAll('input[type=checkbox][name="id"]');
+    var checked = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+    root.querySelectorAll("[data-needs-selection]").forEach(function (b) {
+      b.disabled = checked === 0;
+      b.textContent = checked > 1 ? "Delete (" + checked + ")" : "Delete";
+    });
+    var all = root.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+  }
+
+  document.addEventListener("change", function (e) {
+    var list = e.target.closest("#key-list");
+    if (!list) return;
+    if (e.target.matches("[data-select-all]")) {
+      list.querySelectorAll('input[type=checkbox][name="id"]').forEach(function (b) { b.checked = e.target.checked; });
+    }
+    if (e.target.type === "checkbox") updateSelection(list);
+  });
+
+  var focusedId = null;
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "key-list") {
+      focusedId = document.activeElement && document.activeElement.id;
+    }
+  });
+  document.body.addEventListener("htmx:afterSettle", function (e) {
+    var list = document.getElementById("key-list");
+    if (list && (e.detail.target === list || e.detail.elt === list)) {
+      updateSelection(list);
+      if (focusedId) {
+        var el = document.getElementById(focusedId);
+        if (el) el.focus();
+        focusedId = null;
+      }
+    }
+  });
+
+  function enhance(root) {
+    enhanceSecrets(root);
+    enhanceRoles(root);
+    var list = root.querySelector ? root.querySelector("#key-list") : null;
+    if (list) updateSelection(list);
+  }
+
+  enhance(document);
+})();
