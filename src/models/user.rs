@@ -201,3 +201,17 @@ pub fn definitions_without_owner(conn: &mut DbConnection) -> QueryResult<Vec<Bac
     }
     Ok(missing)
 }
+
+/// Serialises changes that could remove the last Owner of a definition.
+/// SQLite already runs one writer at a time; on PostgreSQL two transactions
+/// demoting two different owners would each still see the other as Owner, so
+/// they take a transaction-scoped advisory lock first.
+pub fn lock_owner_changes(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        diesel::connection::SimpleConnection::batch_execute(
+            c,
+            "SELECT pg_advisory_xact_lock(7301730174)",
+        )?;
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod channels;
 pub mod health;
+pub mod users;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
@@ -22,5 +23,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::setup::show)
         .service(auth::setup::submit)
         .configure(api_keys::configure)
-        .configure(channels::configure);
+        .configure(channels::configure)
+        .configure(users::configure);
 }

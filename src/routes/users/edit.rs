@@ -1,0 +1,123 @@
+//! `GET/POST /admin/users/{id}`: change a user's roles and active flag. The
+//! change applies to the user's open sessions at their next request.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use askama::Template;
+use askama_web::WebTemplate;
+use diesel::Connection;
+
+use super::form::{self, RoleChoice};
+use super::parse_id;
+use crate::auth::CurrentUser;
+use crate::db::Db;
+use crate::domain::{AccessLevel, BackofficeRole};
+use crate::error::AppError;
+use crate::models::user::{self, User};
+use crate::web::{see_other, Form, PageCtx};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "users/edit.html")]
+pub struct EditUserPage {
+    pub ctx: PageCtx,
+    pub user: User,
+    pub roles: Vec<RoleChoice>,
+    pub active: bool,
+    pub is_me: bool,
+    pub error: Option<String>,
+}
+
+impl EditUserPage {
+    fn levels(&self) -> [AccessLevel; 3] {
+        form::levels()
+    }
+}
+
+pub async fn show(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let (u, roles) = db
+        .run(move |c| {
+            let u = user::find(c, id)?.ok_or_else(|| AppError::not_found("That user"))?;
+            Ok((u, user::roles_of(c, id)?))
+        })
+        .await?;
+    let page = EditUserPage {
+        ctx: PageCtx::from_request(&req),
+        active: u.active,
+        is_me: u.id == me.id,
+        user: u,
+        roles: form::choices(&roles),
+        error: None,
+    };
+    Ok(page.respond_to(&req).map_into_boxed_body())
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    me: CurrentUser,
+    path: web::Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let roles = form::parse_roles(&fields)?;
+    let active = form::field(&fields, "active").is_some();
+    let is_me = id == me.id;
+
+    let result = db
+        .run(move |c| {
+            c.transaction(|c| {
+                user::lock_owner_changes(c)?;
+                let u = user::find(c, id)?.ok_or_else(|| AppError::not_found("That user"))?;
+                if is_me && !active {
+                    return Err(AppError::Conflict(
+                        "You cannot deactivate your own account.".into(),
+                    ));
+                }
+                user::replace_roles(c, id, &roles)?;
+                if u.active != active {
+                    user::set_active(c, id, active)?;
+                }
+                form::keep_an_owner(c)?;
+                Ok(())
+            })
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            tracing::info!(changed_user_id = id, "back-office user changed");
+            // Who demoted themselves may no longer see this page.
+            let still_owner = is_me
+                && form::parse_roles(&fields)?.allows(BackofficeRole::User, AccessLevel::Owner);
+            let to = if is_me && !still_owner {
+                "/"
+            } else {
+                "/admin/users"
+            };
+            Ok(see_other(&req, to))
+        }
+        Err(AppError::Conflict(message)) => {
+            let u = db
+                .run(move |c| user::find(c, id)?.ok_or_else(|| AppError::not_found("That user")))
+                .await?;
+            let mut resp = EditUserPage {
+                ctx: PageCtx::from_request(&req),
+                user: u,
+                roles: form::choices_from_fields(&fields),
+                active,
+                is_me,
+                error: Some(message),
+            }
+            .respond_to(&req)
+            .map_into_boxed_body();
+            *resp.status_mut() = StatusCode::CONFLICT;
+            Ok(resp)
+        }
+        Err(e) => Err(e),
+    }
+}
