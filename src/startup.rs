@@ -152,6 +152,7 @@ impl Application {
                 )
                 .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, plain_404))
                 .wrap(from_fn(log_request))
+                .wrap(from_fn(head_as_get))
                 .service(routes::health::healthz)
                 .service(routes::assets::embedded)
                 .service(
@@ -257,6 +258,18 @@ async fn errors_in_layout(
         }
         Err(_) => Ok(ServiceResponse::new(http_req, res)),
     }
+}
+
+/// HEAD is answered as GET: actix-http drops the body of a HEAD response, so
+/// every page and asset answers HEAD without a second set of routes.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Unknown routes get the error page instead of actix's empty 404.
