@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::{password, UserSession};
 use crate::db::Db;
-use crate::domain::Password;
+use crate::domain::{Password, Username};
 use crate::error::AppError;
 use crate::models::user;
 use crate::web::{safe_next, see_other, Form, PageCtx, Query};
@@ -64,10 +64,15 @@ pub async fn submit(
     let next = safe_next(form.next.as_deref()).to_owned();
     let attempt = Password::parse_attempt(&form.password);
     let username = form.username.trim().to_owned();
-    let lookup = username.clone();
-    let found = db
-        .run(move |c| Ok(user::find_by_username(c, &lookup)?))
-        .await?;
+    // A name no account can have is not looked up: PostgreSQL refuses some
+    // (a NUL byte) with an error, and the answer would be "unknown" anyway.
+    let found = match Username::parse(&form.username) {
+        Ok(lookup) => {
+            db.run(move |c| Ok(user::find_by_username(c, lookup.as_str())?))
+                .await?
+        }
+        Err(_) => None,
+    };
     let user_id = web::block(move || {
         let stored = found.as_ref().map(|u| u.password_hash.as_str());
         // Always run argon2, even for unknown users or empty passwords.
