@@ -9,7 +9,7 @@ use actix_session::SessionMiddleware;
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
 use actix_web::{web, App, HttpMessage, HttpServer};
 
@@ -253,6 +253,13 @@ async fn errors_in_layout(
             let mut resp = actix_web::HttpResponse::build(status)
                 .content_type("text/html; charset=utf-8")
                 .body(html);
+            // Keep what inner middleware set (Cache-Control: no-store): the
+            // page shows the user's name and CSRF token.
+            for (name, value) in res.headers() {
+                if !resp.headers().contains_key(name) && name != header::CONTENT_LENGTH {
+                    resp.headers_mut().append(name.clone(), value.clone());
+                }
+            }
             resp.extensions_mut().insert(info);
             Ok(ServiceResponse::new(http_req, resp))
         }
