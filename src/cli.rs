@@ -31,6 +31,8 @@ pub enum Command {
     /// Manage back-office users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill a database with generated API keys, for benchmarks and demos.
+    Seed(SeedArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -93,6 +95,27 @@ pub struct UserCreateArgs {
     /// Read the password from standard input (the only way to pass one).
     #[arg(long, required = true)]
     pub password_stdin: bool,
+
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// How many keys to add (GraphQL and REST mixed).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub keys: u32,
+
+    /// Seed of the generator for names, dates, channels and roles, so two runs
+    /// fill the same list (secrets are always fresh from the OS).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// The pepper the server hashes keys with; give the same value as to
+    /// `keydesk serve`. When unset, the one stored in the database is used
+    /// (and stored first if there is none yet).
+    #[arg(long, env = "KEYDESK_KEY_PEPPER", hide_env_values = true)]
+    pub key_pepper: Option<String>,
 
     #[command(flatten)]
     pub db: DatabaseArgs,

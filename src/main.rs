@@ -15,5 +15,6 @@ fn main() -> ExitCode {
         None => keydesk::commands::serve(cli.serve),
         Some(Command::Serve(args)) => keydesk::commands::serve(args),
         Some(Command::User(cmd)) => keydesk::commands::user(cmd),
+        Some(Command::Seed(args)) => keydesk::commands::seed(args),
     }
 }

@@ -1,8 +1,10 @@
 //! What each subcommand does; `main.rs` only parses and dispatches.
 
+mod seed;
 mod serve;
 mod user;
 
+pub use seed::seed;
 pub use serve::serve;
 pub use user::user;
 
