@@ -55,12 +55,12 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYDESK_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
-    /// Sign a user out after this many seconds without a request.
-    #[arg(long, env = "KEYDESK_IDLE_TIMEOUT", default_value_t = 30 * 60, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Sign a user out after this many seconds without a request (at most a year).
+    #[arg(long, env = "KEYDESK_IDLE_TIMEOUT", default_value_t = 30 * 60, value_parser = clap::value_parser!(u64).range(1..=31_622_400))]
     pub idle_timeout: u64,
 
-    /// Sign a user out this many seconds after signing in, active or not.
-    #[arg(long, env = "KEYDESK_ABSOLUTE_TIMEOUT", default_value_t = 12 * 60 * 60, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Sign a user out this many seconds after signing in, active or not (at most a year).
+    #[arg(long, env = "KEYDESK_ABSOLUTE_TIMEOUT", default_value_t = 12 * 60 * 60, value_parser = clap::value_parser!(u64).range(1..=31_622_400))]
     pub absolute_timeout: u64,
 
     /// Server-side pepper for API key hashes (HMAC-SHA-256). When unset, one is

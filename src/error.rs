@@ -58,6 +58,12 @@ impl AppError {
             Self::Database(diesel::result::Error::NotFound) => {
                 "That item was not found. It may have been deleted.".into()
             }
+            Self::Database(e) if is_conflict(e) => {
+                "Someone changed this at the same moment. Reload the page and try again.".into()
+            }
+            Self::Database(e) if is_busy(e) => {
+                "The database is busy. Try again in a moment.".into()
+            }
             Self::Database(_) | Self::Internal(_) => {
                 "Something went wrong on our side. The error has been logged; try again.".into()
             }
@@ -73,6 +79,28 @@ impl AppError {
             StatusCode::SERVICE_UNAVAILABLE => "Temporarily unavailable",
             _ => "Something went wrong",
         }
+    }
+}
+
+fn is_conflict(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    matches!(
+        e,
+        Error::DatabaseError(
+            K::UniqueViolation | K::ForeignKeyViolation | K::SerializationFailure,
+            _
+        )
+    )
+}
+
+/// SQLite's "database is locked" after the busy timeout ran out.
+fn is_busy(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("database is locked") || m.contains("database is busy")
+        }
+        _ => false,
     }
 }
 
@@ -105,6 +133,10 @@ impl ResponseError for AppError {
             }
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // A race with another request (a key deleted while it was being
+            // saved, a name taken a moment ago) is not a server fault.
+            Self::Database(e) if is_conflict(e) => StatusCode::CONFLICT,
+            Self::Database(e) if is_busy(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

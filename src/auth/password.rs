@@ -1,10 +1,32 @@
-//! argon2id password hashes. Called only from blocking threads.
+//! argon2id password hashes, computed on the blocking pool through
+//! [`off_thread`], a few at a time.
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
+
+use tokio::sync::Semaphore;
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 
 use crate::domain::Password;
+use crate::error::AppError;
+
+/// Runs argon2 work `f` on the blocking pool, at most one per core at once.
+/// Each hash takes 19 MiB and sign-in is open to anyone: unbounded, a burst of
+/// `POST /login` would take gigabytes. Requests beyond the bound wait.
+pub async fn off_thread<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .map_err(|_| AppError::internal("the argon2 semaphore is closed"))?;
+    Ok(actix_web::web::block(f).await?)
+}
 
 /// OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
 fn hasher() -> Argon2<'static> {

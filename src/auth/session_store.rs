@@ -133,8 +133,11 @@ impl SessionStore for DbSessionStore {
         if updated == 1 {
             Ok(session_key)
         } else {
-            // The row is gone (purged or signed out elsewhere): start afresh.
-            self.save(state, ttl)
+            // The row is gone (expired, or signed out elsewhere): start afresh
+            // with an empty session. Saving `state` would bring a signed-out
+            // user back, with a fresh absolute timeout.
+            drop(state);
+            self.save(State::new(), ttl)
                 .await
                 .map_err(|e| UpdateError::Other(other(e)))
         }

@@ -3,8 +3,6 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use diesel::Connection;
-
 use crate::auth::password;
 use crate::cli::{UserCommand, UserCreateArgs};
 use crate::db::{self, DbConnection};
@@ -74,7 +72,7 @@ fn insert(
     hash: &str,
     roles: &Roles,
 ) -> diesel::QueryResult<i64> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let now = now_utc();
         let new = NewUser {
             username: username.as_str(),

@@ -61,8 +61,8 @@ impl ManageConnection for ConnectionManager {
                 // WAL lets readers run beside the one writer; busy_timeout makes a
                 // second writer wait instead of failing with "database is locked".
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL;
-                     PRAGMA busy_timeout = 10000;
+                    "PRAGMA busy_timeout = 10000;
+                     PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;",
                 )?;
@@ -140,5 +140,48 @@ impl Db {
         })
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+    }
+}
+
+/// Runs `f` in a transaction that writes. On SQLite it begins IMMEDIATE: a
+/// deferred transaction that reads and then writes fails at once with
+/// "database is locked" when another connection committed in between (the
+/// busy timeout cannot help it), while IMMEDIATE takes the write lock up
+/// front and waits for it. PostgreSQL's plain BEGIN is right as it is.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = AnsiTransactionManager;
+
+    fn sqlite(conn: &mut DbConnection) -> Option<&mut SqliteConnection> {
+        match conn {
+            DbConnection::Sqlite(c) => Some(c),
+            DbConnection::Postgresql(_) => None,
+        }
+    }
+
+    let Some(c) = sqlite(conn) else {
+        return conn.transaction(f);
+    };
+    Manager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let Some(c) = sqlite(conn) else {
+        unreachable!("the connection does not change backend")
+    };
+    match result {
+        Ok(v) => match <Manager as TransactionManager<SqliteConnection>>::commit_transaction(c) {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let _ = <Manager as TransactionManager<SqliteConnection>>::rollback_transaction(c);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            <Manager as TransactionManager<SqliteConnection>>::rollback_transaction(c)?;
+            Err(e)
+        }
     }
 }

@@ -69,3 +69,8 @@ pub fn exists(conn: &mut DbConnection, name: &str) -> QueryResult<bool> {
 pub fn delete_prefixed(conn: &mut DbConnection, prefix: &str) -> QueryResult<usize> {
     diesel::delete(settings::table.filter(settings::name.like(format!("{prefix}%")))).execute(conn)
 }
+
+/// Deletes one setting; returns how many rows went (0 or 1).
+pub fn delete(conn: &mut DbConnection, name: &str) -> QueryResult<usize> {
+    diesel::delete(settings::table.filter(settings::name.eq(name))).execute(conn)
+}

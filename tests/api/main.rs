@@ -12,3 +12,4 @@ mod helpers;
 mod roles;
 mod sessions;
 mod setup;
+mod users;

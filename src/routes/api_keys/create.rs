@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::form::{self, RoleRow};
@@ -169,7 +168,7 @@ pub async fn submit(
     let user_id = user.id;
     let key = db
         .run(move |c| {
-            c.transaction(|c| {
+            crate::db::write_transaction(c, |c| {
                 let now = now_utc();
                 let new = NewApiKey {
                     kind: kind.code(),

@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::view::{dialog, in_dialog};
@@ -101,7 +100,7 @@ pub async fn submit(
     let ids = sel.ids()?;
     let count = ids.len();
     db.run(move |c| {
-        c.transaction(|c| {
+        crate::db::write_transaction(c, |c| {
             // Delete first, then check: all of them or none.
             if api_key::delete_many(c, kind, &ids)? != ids.len() {
                 return Err(AppError::NotFound(GONE.into()));

@@ -73,7 +73,7 @@ pub async fn submit(
         }
         Err(_) => None,
     };
-    let user_id = web::block(move || {
+    let user_id = password::off_thread(move || {
         let stored = found.as_ref().map(|u| u.password_hash.as_str());
         // Always run argon2, even for unknown users or empty passwords.
         let attempt = attempt.unwrap_or_else(|| Password::parse_attempt("-").expect("non-empty"));

@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse, Responder};
 use askama::Template;
 use askama_web::WebTemplate;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::{password, UserSession};
@@ -113,11 +112,11 @@ pub async fn submit(
         }
     };
 
-    let hash = web::block(move || password::hash(&pw)).await?;
+    let hash = password::off_thread(move || password::hash(&pw)).await?;
     let token = form.token;
     let user_id = db
         .run(move |c| {
-            c.transaction(|c| {
+            crate::db::write_transaction(c, |c| {
                 let now = now_utc();
                 let new = NewUser {
                     username: username.as_str(),
@@ -127,11 +126,15 @@ pub async fn submit(
                     updated_at: now,
                 };
                 let u = user::insert(c, &new, &Roles::all_owner())?;
-                // Written first, checked after: two setups racing cannot both win.
+                // Written first, checked after. Deleting the token's own row
+                // is what makes two racing setups safe on PostgreSQL too: the
+                // second waits on the row lock and then deletes nothing.
                 if user::count(c)? != 1 {
                     return Err(AppError::NotFound(GONE.into()));
                 }
-                check_token_hash(c, &token)?;
+                if token.is_empty() || setting::delete(c, &token_row(&token))? != 1 {
+                    return Err(AppError::NotFound(BAD_TOKEN.into()));
+                }
                 setting::delete_prefixed(c, setting::SETUP_TOKEN_PREFIX)?;
                 Ok(u.id)
             })
@@ -145,14 +148,18 @@ pub async fn submit(
 /// The token is one of the printed links. Looked up by its hash: the hash of
 /// a 256-bit token leaks nothing through timing.
 fn check_token_hash(c: &mut DbConnection, token: &str) -> Result<(), AppError> {
-    let name = format!(
-        "{}{}",
-        setting::SETUP_TOKEN_PREFIX,
-        sha256_hex(token.as_bytes())
-    );
-    if !token.is_empty() && setting::exists(c, &name)? {
+    if !token.is_empty() && setting::exists(c, &token_row(token))? {
         Ok(())
     } else {
         Err(AppError::NotFound(BAD_TOKEN.into()))
     }
+}
+
+/// The settings row that stands for a setup token: its hash, never the token.
+fn token_row(token: &str) -> String {
+    format!(
+        "{}{}",
+        setting::SETUP_TOKEN_PREFIX,
+        sha256_hex(token.as_bytes())
+    )
 }

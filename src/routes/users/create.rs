@@ -5,7 +5,6 @@ use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use askama::Template;
 use askama_web::WebTemplate;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::Connection;
 
 use super::form::{self, RoleChoice};
 use crate::auth::password;
@@ -84,11 +83,11 @@ pub async fn submit(
     };
     let active = form::field(&fields, "active").is_some();
 
-    let hash = web::block(move || password::hash(&pw)).await?;
+    let hash = password::off_thread(move || password::hash(&pw)).await?;
     let name = username.clone();
     let result = db
         .run(move |c| {
-            c.transaction(|c| {
+            crate::db::write_transaction(c, |c| {
                 let now = now_utc();
                 let new = NewUser {
                     username: name.as_str(),

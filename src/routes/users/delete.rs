@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use askama::Template;
 use askama_web::WebTemplate;
-use diesel::Connection;
 
 use super::form;
 use super::parse_id;
@@ -73,7 +72,7 @@ pub async fn submit(
     }
     let result = db
         .run(move |c| {
-            c.transaction(|c| {
+            crate::db::write_transaction(c, |c| {
                 user::lock_owner_changes(c)?;
                 if user::delete(c, id)? == 0 {
                     return Err(AppError::not_found("That user"));

@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use askama::Template;
 use askama_web::WebTemplate;
-use diesel::Connection;
 
 use super::form::{self, RoleChoice};
 use super::parse_id;
@@ -71,7 +70,7 @@ pub async fn submit(
 
     let result = db
         .run(move |c| {
-            c.transaction(|c| {
+            crate::db::write_transaction(c, |c| {
                 user::lock_owner_changes(c)?;
                 let u = user::find(c, id)?.ok_or_else(|| AppError::not_found("That user"))?;
                 if is_me && !active {
