@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# The keydesk benchmark (issue 5): builds the release binary, seeds a fresh
+# database, starts the server on a free loopback port, signs in as an owner
+# and drives HTTP load with wrk from a separate process. Prints one table:
+# requests/s, p50 and p99 latency and failures per scenario, each against
+# /healthz (the server's floor), and the server's peak resident memory.
+#
+#   bench/run.sh                      100,000 keys, 10 s per scenario, SQLite
+#   bench/run.sh --smoke              1,000 keys, 2 s per scenario (CI)
+#   bench/run.sh --database-url postgres://postgres@127.0.0.1:5432/postgres
+#                                     same on PostgreSQL, in a new database
+#                                     kd_bench_<random> that is dropped after
+#
+# Options: --keys N, --duration SECONDS, --connections N, --workers N.
+# Exits non-zero if any request fails or answers other than 2xx.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+keys=100000
+duration=10
+connections=4
+workers=""
+smoke=0
+base_url=""
+keys_given=0
+duration_given=0
+
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1 ;;
+    --keys) keys="${2:?--keys needs a number}"; keys_given=1; shift ;;
+    --duration) duration="${2:?--duration needs seconds}"; duration_given=1; shift ;;
+    --connections) connections="${2:?--connections needs a number}"; shift ;;
+    --workers) workers="${2:?--workers needs a number}"; shift ;;
+    --database-url) base_url="${2:?--database-url needs a URL}"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$smoke" = 1 ]; then
+  [ "$keys_given" = 1 ] || keys=1000
+  [ "$duration_given" = 1 ] || duration=2
+fi
+case "$keys$duration$connections$workers" in
+  *[!0-9]*) echo "bench: --keys, --duration, --connections and --workers take whole numbers" >&2; exit 2 ;;
+esac
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# --- the load generator ------------------------------------------------------
+# wrk from Debian installs in seconds; oha would be a multi-minute cargo build
+# on every fresh CI machine. wrk's Lua hooks give p99 and the create POST.
+if ! command -v wrk >/dev/null 2>&1; then
+  say "installing wrk"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null
+  $sudo apt-get install -y -qq wrk >/dev/null
+fi
+command -v curl >/dev/null || die "curl is needed"
+command -v python3 >/dev/null || die "python3 is needed (to find a free port)"
+
+# --- build -------------------------------------------------------------------
+say "cargo build --release"
+cargo build --release --quiet
+bin="$PWD/target/release/keydesk"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/keydesk-bench.XXXXXX")"
+server_pid=""
+pg_db=""
+cleanup() {
+  local rc=$?
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ -n "$pg_db" ]; then
+    psql "$base_url" -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 ||
+      echo "bench: could not drop database $pg_db" >&2
+  fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- a fresh database ----------------------------------------------------------
+case "$base_url" in
+  "")
+    db_url="$work/bench.db"
+    db_label="SQLite (temp file)"
+    ;;
+  postgres://*|postgresql://*)
+    command -v psql >/dev/null || die "psql is needed for PostgreSQL"
+    pg_db="kd_bench_$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+    psql "$base_url" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $pg_db" >/dev/null ||
+      { pg_db=""; die "cannot create a database through $base_url"; }
+    # Same server and credentials, the new database name, any ?options kept.
+    authority="${base_url#*://}"
+    query=""
+    case "$authority" in *\?*) query="?${authority#*\?}"; authority="${authority%%\?*}" ;; esac
+    db_url="${base_url%%://*}://${authority%%/*}/$pg_db$query"
+    db_label="PostgreSQL $(psql "$base_url" -Atqc 'SHOW server_version' | cut -d' ' -f1) ($pg_db)"
+    ;;
+  *) die "--database-url takes postgres://… (SQLite uses a temp file by default)" ;;
+esac
+
+say "seeding $keys keys into $db_label"
+"$bin" seed --keys "$keys" --database-url "$db_url" >&2
+
+# --- the server ----------------------------------------------------------------
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+serve_args=(serve --bind "127.0.0.1:$port" --database-url "$db_url")
+[ -n "$workers" ] && serve_args+=(--workers "$workers")
+"$bin" "${serve_args[@]}" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; die "the server did not start"; }
+  sleep 0.1
+done
+curl -fsS -o /dev/null "$base/healthz" || { cat "$work/server.log" >&2; die "the server does not answer"; }
+
+# --- an owner, signed in --------------------------------------------------------
+password="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s' "$password" | "$bin" user create bench --role api-key:owner \
+  --password-stdin --database-url "$db_url" >/dev/null
+jar="$work/cookies"
+csrf_of() { grep -o 'name="csrf-token" content="[^"]*"' "$1" | head -n1 | sed 's/.*content="//; s/"$//'; }
+login_token="$(curl -fsS -c "$jar" -b "$jar" "$base/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -n1 | sed 's/.*value="//; s/"$//')"
+[ -n "$login_token" ] || die "no CSRF token on the sign-in page"
+status="$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+  --data-urlencode username=bench --data-urlencode "password=$password" \
+  --data-urlencode "csrf_token=$login_token" --data-urlencode next=/admin/api-keys/graphql \
+  "$base/login")"
+[ "$status" = 303 ] || die "signing in answered $status, not 303"
+session="$(awk '$6 == "keydesk_session" { print $7 }' "$jar" | tail -n1)"
+[ -n "$session" ] || die "no session cookie after signing in"
+cookie="Cookie: keydesk_session=$session"
+
+# --- scenarios --------------------------------------------------------------
+gql="$base/admin/api-keys/graphql"
+rest="$base/admin/api-keys/rest"
+# (b): active keys created in a window of the seeded two years, by name. The
+# window is wide enough for 50 pages at 100,000 keys; with fewer keys (smoke)
+# the whole span is used and the page is the last one if 50 does not exist.
+if [ "$keys" -ge 50000 ]; then
+  from="$(date -u -d '-600 days' +%F)"; to="$(date -u -d '-240 days' +%F)"
+else
+  from="$(date -u -d '-731 days' +%F)"; to="$(date -u +%F)"
+fi
+b_query="active=true&created_from=$from&created_to=$to&sort=name&dir=asc"
+
+# Fetches URL and checks it is a 200 list page with rows; echoes the body file.
+check_list() {
+  local name="$1" url="$2" out="$work/check.html" code
+  code="$(curl -sS -o "$out" -w '%{http_code}' -H "$cookie" "$url")"
+  [ "$code" = 200 ] || die "($name) $url answered $code, not 200"
+  grep -q 'data-row-link' "$out" || die "($name) $url shows no key rows"
+}
+total_pages() {
+  # "· page 1 of 137": the last page number, or 1 when there is one page.
+  grep -o 'page [0-9]* of [0-9]*' "$1" | head -n1 | awk '{ print $4 }' | grep . || echo 1
+}
+
+check_list b "$gql?$b_query"
+pages="$(total_pages "$work/check.html")"
+b_page=50
+[ "$pages" -ge 50 ] || b_page="$pages"
+[ "$keys" -lt 50000 ] || [ "$b_page" = 50 ] || die "(b) has only $pages pages; the window is too narrow"
+
+declare -A url title
+order=(a b c d e1 e2 f)
+title[a]="(a) GraphQL, page 1, default sort"
+url[a]="$gql"
+title[b]="(b) active + created range + name, page $b_page"
+url[b]="$gql?$b_query&page=$b_page"
+title[c]="(c) name search q=northwind"
+url[c]="$gql?q=northwind"
+title[d]="(d) REST, sorted by Date Updated"
+url[d]="$rest?sort=updated&dir=desc"
+title[e1]="(e) create a GraphQL key (POST)"
+url[e1]="$gql/new"
+title[e2]="(e) GraphQL page 1 after the creates"
+url[e2]="$gql"
+title[f]="(f) /healthz (floor)"
+url[f]="$base/healthz"
+
+for s in a b c d; do check_list "$s" "${url[$s]}"; done
+code="$(curl -sS -o /dev/null -w '%{http_code}' "${url[f]}")"
+[ "$code" = 200 ] || die "(f) /healthz answered $code"
+# The CSRF token of the signed-in session, as htmx sends it.
+curl -sS -o "$work/page.html" -H "$cookie" "$gql"
+csrf="$(csrf_of "$work/page.html")"
+[ -n "$csrf" ] || die "no CSRF token on the key page"
+code="$(curl -sS -o "$work/created.html" -w '%{http_code}' -H "$cookie" -H "X-CSRF-Token: $csrf" \
+  -H 'HX-Request: true' --data 'name=Bench+check&channel=1&role_definition=product-data&role_level=viewer&active=on' \
+  "${url[e1]}")"
+[ "$code" = 200 ] || die "(e) creating a key answered $code, not 200"
+grep -q 'kd_gql_' "$work/created.html" || die "(e) the create response shows no new key"
+
+declare -A rps p50 p99 errs
+failed=0
+run() {
+  local s="$1" line
+  local args=(-t1 -c"$connections" -d"${duration}s" --timeout 5s -s bench/wrk.lua -H "$cookie" "${url[$s]}" -- get)
+  [ "$s" = e1 ] && args=(-t1 -c"$connections" -d"${duration}s" --timeout 5s -s bench/wrk.lua -H "$cookie" "${url[$s]}" -- post "$csrf")
+  say "${title[$s]}: ${duration}s"
+  line="$(wrk "${args[@]}" | grep '^RESULT ')" || die "wrk failed on ${title[$s]}"
+  # RESULT requests rps p50 p99 socket_errors non_2xx
+  read -r _ _ rps[$s] p50[$s] p99[$s] se n2 <<<"$line"
+  errs[$s]=$((se + n2))
+  [ "${errs[$s]}" = 0 ] || failed=1
+}
+# The floor first, so every later line can be compared with it; the creates
+# last but one, since they change what the list shows.
+for s in f a b c d e1 e2; do run "$s"; done
+
+rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
+
+printf '\nkeydesk benchmark: %s keys, %s, %s s per scenario, %s connections, %s\n' \
+  "$keys" "$db_label" "$duration" "$connections" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+printf '%s CPUs (%s), %s GB RAM\n\n' "$(nproc)" \
+  "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
+  "$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
+printf '| %-46s | %8s | %7s | %7s | %6s | %9s | %9s |\n' \
+  Scenario "req/s" "p50 ms" "p99 ms" errors "p50 / (f)" "rps / (f)"
+printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..48})" \
+  "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..8})" "$(printf -- '-%.0s' {1..8})" \
+  "$(printf -- '-%.0s' {1..7})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})"
+for s in "${order[@]}"; do
+  awk -v t="${title[$s]}" -v r="${rps[$s]}" -v a="${p50[$s]}" -v b="${p99[$s]}" -v e="${errs[$s]}" \
+      -v fr="${rps[f]}" -v fa="${p50[f]}" 'BEGIN {
+    printf "| %-46s | %8.0f | %7.2f | %7.2f | %6d | %8.1fx | %8.2fx |\n",
+      t, r, a, b, e, (fa > 0 ? a / fa : 0), (fr > 0 ? r / fr : 0) }'
+done
+printf '\nServer peak RSS (VmHWM): %.1f MB\n' "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
+
+if [ "$failed" != 0 ]; then
+  echo "bench: some requests failed or answered other than 2xx (errors column); server log:" >&2
+  tail -n 20 "$work/server.log" >&2
+  exit 1
+fi
