@@ -77,11 +77,17 @@
     if (modal && modal.open) modal.close();
   });
 
+  // The link or button that opened the last dialog, by href: when the list
+  // is refreshed after Save or Delete it replaces that element, and focus
+  // must come back to its successor, not fall to <body>.
+  var restoreHref = null;
+
   if (modal) {
     modal.addEventListener("close", function () {
       modalBody.innerHTML = "";
       var back = opener;
       opener = null;
+      restoreHref = back && back.getAttribute("href");
       if (back && !document.body.contains(back) && back.getAttribute("href")) {
         // The list was refreshed meanwhile: find the same link again.
         back = document.querySelector('a[href="' + back.getAttribute("href") + '"]');
@@ -215,6 +221,13 @@
         if (el) el.focus();
         focusedId = null;
       }
+      var active = document.activeElement;
+      if (!active || active === document.body) {
+        var back = restoreHref && list.querySelector('a[href="' + CSS.escape(restoreHref) + '"]');
+        back = back || list.querySelector("a.row-link, input:not([disabled]), button:not([disabled]), a[href]");
+        if (back) back.focus();
+      }
+      restoreHref = null;
     }
   });
 
