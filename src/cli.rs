@@ -75,6 +75,11 @@ pub struct ServeArgs {
     /// Maximum database connections in the pool.
     #[arg(long, env = "KEYDESK_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
+
+    /// Serve /static/ from this folder instead of the files compiled into the
+    /// binary (to restyle without a rebuild).
+    #[arg(long, env = "KEYDESK_STATIC_DIR", value_name = "DIR")]
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

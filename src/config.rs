@@ -17,6 +17,8 @@ pub struct Settings {
     pub key_pepper: Option<Secret>,
     pub workers: Option<usize>,
     pub db_pool_size: u32,
+    /// Serve `/static/` from this folder instead of the copy compiled in.
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -31,6 +33,7 @@ impl Settings {
             key_pepper: None,
             workers: None,
             db_pool_size: 10,
+            static_dir: None,
         }
     }
 }
@@ -46,6 +49,7 @@ impl From<ServeArgs> for Settings {
             key_pepper: a.key_pepper.map(Secret),
             workers: a.workers,
             db_pool_size: a.db_pool_size.max(1),
+            static_dir: a.static_dir,
         }
     }
 }

@@ -2,31 +2,26 @@
 //! pool and migrations, shared secrets, middleware, routes.
 
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
 use actix_session::SessionMiddleware;
-use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, StatusCode};
-use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Next};
-use actix_web::{web, App, HttpMessage, HttpServer};
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, DefaultHeaders, ErrorHandlers};
+use actix_web::{web, App, HttpServer};
 
-use crate::auth::guard::{load_user, CurrentUser};
+use crate::auth::guard::load_user;
 use crate::auth::session_store::DbSessionStore;
 use crate::auth::{csrf, password};
 use crate::config::Settings;
 use crate::crypto::{random_token, sha256_hex};
 use crate::db::{self, Db};
+use crate::middleware;
 use crate::models::{setting, user};
 use crate::routes;
-
-/// Shared, read-only server state handed to handlers as `web::Data<AppState>`.
-pub struct AppState {
-    /// HMAC key for API key hashes.
-    pub key_pepper: Vec<u8>,
-}
+use crate::state::AppState;
 
 pub struct Application {
     port: u16,
@@ -39,6 +34,8 @@ pub struct Application {
 pub enum StartupError {
     #[error("{0}")]
     Database(String),
+    #[error("{0}")]
+    Config(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -52,6 +49,13 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let url = settings.database_url.clone();
+        if let Some(dir) = settings.static_dir.as_ref().filter(|d| !d.is_dir()) {
+            return Err(StartupError::Config(format!(
+                "--static-dir {} is not a folder",
+                dir.display()
+            )));
+        }
+        let static_dir = settings.static_dir.clone();
         let pool_size = settings.db_pool_size;
         let pool = web::block(move || -> Result<db::Pool, String> {
             let pool = db::build_pool(&url, pool_size)?;
@@ -150,18 +154,18 @@ impl Application {
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "same-origin")),
                 )
-                .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, plain_404))
-                .wrap(from_fn(log_request))
-                .wrap(from_fn(head_as_get))
+                .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, middleware::plain_404))
+                .wrap(from_fn(middleware::log_request))
+                .wrap(from_fn(middleware::head_as_get))
                 .service(routes::health::healthz)
-                .service(routes::assets::embedded)
+                .configure(|cfg| routes::assets::configure(cfg, static_dir.clone()))
                 .service(
                     // Everything with a session: the session is outermost, then
                     // the user is loaded, then CSRF is checked.
                     web::scope("")
                         .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
                         .wrap(from_fn(csrf::protect))
-                        .wrap(from_fn(errors_in_layout))
+                        .wrap(from_fn(middleware::errors_in_layout))
                         .wrap(from_fn(load_user))
                         .wrap(sessions)
                         .configure(routes::configure),
@@ -215,119 +219,4 @@ impl Application {
         purge.abort();
         r
     }
-}
-
-/// Renders error responses again inside the layout, with the signed-in
-/// user's menu; runs after the user is loaded and around CSRF and the guards.
-async fn errors_in_layout(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    use crate::error::{ErrorInLayout, ErrorInfo};
-    use askama::Template;
-    // Inner middlewares answer errors as responses (`req.error_response`), so
-    // the request is still at hand here. The request must not be cloned
-    // before the call: routing needs it unshared.
-    let res = next.call(req).await?.map_into_boxed_body();
-    let status = res.status();
-    let info = res.response().extensions().get::<ErrorInfo>().cloned();
-    let info = match info {
-        Some(i) => i,
-        None if status == StatusCode::NOT_FOUND && res.response().body().size().is_eof() => {
-            ErrorInfo {
-                title: "Not found",
-                message: "There is no page at this address.".into(),
-            }
-        }
-        None => return Ok(res),
-    };
-    let (http_req, res) = res.into_parts();
-    let page = ErrorInLayout {
-        ctx: crate::web::PageCtx::from_request(&http_req),
-        status: status.as_u16(),
-        title: info.title,
-        message: &info.message,
-    };
-    match page.render() {
-        Ok(html) => {
-            let mut resp = actix_web::HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html);
-            // Keep what inner middleware set (Cache-Control: no-store): the
-            // page shows the user's name and CSRF token.
-            for (name, value) in res.headers() {
-                if !resp.headers().contains_key(name) && name != header::CONTENT_LENGTH {
-                    resp.headers_mut().append(name.clone(), value.clone());
-                }
-            }
-            resp.extensions_mut().insert(info);
-            Ok(ServiceResponse::new(http_req, resp))
-        }
-        Err(_) => Ok(ServiceResponse::new(http_req, res)),
-    }
-}
-
-/// HEAD is answered as GET: actix-http drops the body of a HEAD response, so
-/// every page and asset answers HEAD without a second set of routes.
-async fn head_as_get(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.method() == actix_web::http::Method::HEAD {
-        req.head_mut().method = actix_web::http::Method::GET;
-    }
-    next.call(req).await
-}
-
-/// Unknown routes get the error page instead of actix's empty 404.
-fn plain_404<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let has_body = !matches!(
-        res.response().body().size(),
-        actix_web::body::BodySize::None | actix_web::body::BodySize::Sized(0)
-    );
-    if has_body {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    }
-    let (req, _) = res.into_parts();
-    let resp = crate::error::render_error(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no page at this address.",
-    );
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(req, resp).map_into_right_body(),
-    ))
-}
-
-/// One log line per request: method, path (never the query, which may carry a
-/// setup token), status, duration and the user id when signed in.
-async fn log_request(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let res = next.call(req).await;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    match &res {
-        Ok(r) => {
-            let uid = r.request().extensions().get::<CurrentUser>().map(|u| u.id);
-            let status = r.status().as_u16();
-            match uid {
-                Some(uid) => {
-                    tracing::info!(%method, %path, status, duration_ms = format!("{ms:.1}"), user_id = uid, "request")
-                }
-                None => {
-                    tracing::info!(%method, %path, status, duration_ms = format!("{ms:.1}"), "request")
-                }
-            }
-        }
-        Err(e) => {
-            tracing::info!(%method, %path, status = e.as_response_error().status_code().as_u16(), duration_ms = format!("{ms:.1}"), "request")
-        }
-    }
-    res
 }

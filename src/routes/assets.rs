@@ -1,6 +1,8 @@
 //! Static assets, compiled into the binary so `keydesk` runs from any working
-//! directory. `--static-dir` serves a folder instead (for restyling without a
-//! rebuild).
+//! directory. `--static-dir` serves a folder instead, through actix-files
+//! (for restyling without a rebuild).
+
+use std::path::PathBuf;
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpResponse};
@@ -31,6 +33,18 @@ const ASSETS: &[Asset] = &[
     ),
     asset!("vendor/pico-2.1.1.min.css", "text/css; charset=utf-8"),
 ];
+
+/// `/static/`: from `dir` when one is configured, else the embedded copy.
+pub fn configure(cfg: &mut web::ServiceConfig, dir: Option<PathBuf>) {
+    match dir {
+        Some(dir) => {
+            cfg.service(actix_files::Files::new("/static", dir).prefer_utf8(true));
+        }
+        None => {
+            cfg.service(embedded);
+        }
+    }
+}
 
 #[get("/static/{path:.*}")]
 pub async fn embedded(path: web::Path<String>) -> HttpResponse {

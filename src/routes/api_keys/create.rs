@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::models::api_key::{self, NewApiKey};
 use crate::models::channel::{self, Channel};
 use crate::models::now_utc;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Form, PageCtx};
 
 #[derive(Default)]
