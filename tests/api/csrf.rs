@@ -99,3 +99,37 @@ async fn signing_in_needs_the_token_too() {
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(app.is_signed_out().await);
 }
+
+#[tokio::test]
+async fn setup_and_channels_refuse_a_missing_token_too() {
+    let app = spawn_app().await;
+    let setup = app.setup_url().unwrap().to_owned();
+    let token = setup.split_once("token=").unwrap().1;
+    app.get("/login").await;
+    let resp = app
+        .post_form_without_csrf(
+            "/setup",
+            &[
+                ("token", token),
+                ("username", "founder"),
+                ("password", crate::helpers::PASSWORD),
+                ("password_confirm", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.user_count().await, 0);
+
+    app.sign_in_as_owner().await;
+    let before = app
+        .with_db(|c| keydesk::models::channel::all(c).unwrap().len())
+        .await;
+    let resp = app
+        .post_form_without_csrf("/admin/channels", &[("name", "Sneaky")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let after = app
+        .with_db(|c| keydesk::models::channel::all(c).unwrap().len())
+        .await;
+    assert_eq!(before, after);
+}

@@ -4,6 +4,7 @@
 
 mod auth;
 mod cli;
+mod concurrency;
 mod csrf;
 mod errors;
 mod headers;

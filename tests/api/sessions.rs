@@ -10,11 +10,11 @@ use crate::helpers::{html, spawn_app, spawn_app_with, text_of, PASSWORD};
 
 #[tokio::test]
 async fn an_idle_session_ends() {
-    let app = spawn_app_with(|s| s.idle_timeout = Duration::from_secs(1)).await;
+    let app = spawn_app_with(|s| s.idle_timeout = Duration::from_secs(2)).await;
     app.sign_in_with_roles("alice", &["api-key:viewer"]).await;
     assert!(!app.is_signed_out().await);
 
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     assert!(app.is_signed_out().await);
 }
 
@@ -30,13 +30,13 @@ async fn activity_keeps_a_session_alive_past_the_idle_timeout() {
 
 #[tokio::test]
 async fn a_session_ends_at_the_absolute_timeout_even_when_active() {
-    let app = spawn_app_with(|s| s.absolute_timeout = Duration::from_secs(3)).await;
+    let app = spawn_app_with(|s| s.absolute_timeout = Duration::from_secs(4)).await;
     app.sign_in_with_roles("alice", &["api-key:viewer"]).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(!app.is_signed_out().await);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(!app.is_signed_out().await);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(app.is_signed_out().await);
 
     // Signing in again starts a new full-length session.
