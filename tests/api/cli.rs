@@ -123,6 +123,17 @@ async fn a_short_password_is_refused_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_bad_username_is_refused_and_writes_nothing() {
+    let app = spawn_app().await;
+    for username in ["ab", "bad name", "tab\there"] {
+        let out = create_user(&app, username, &["api-key:viewer"], PASSWORD).await;
+        assert_eq!(out.status.code(), Some(2), "{username:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).trim_end().lines().count(), 1, "{username:?}");
+    }
+    assert_eq!(app.user_count().await, 0);
+}
+
+#[tokio::test]
 async fn an_unknown_role_is_refused_and_writes_nothing() {
     let app = spawn_app().await;
     for role in ["foo:owner", "api-key:boss", "api-key", ""] {

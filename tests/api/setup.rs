@@ -174,5 +174,36 @@ async fn a_bad_setup_form_is_shown_again_and_creates_nobody() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let long = "u".repeat(65);
+    for username in [
+        "",
+        "ab",
+        long.as_str(),
+        "bad name!",
+        "nul\u{0}byte",
+        "<b>x</b>",
+    ] {
+        let resp = app
+            .post_form(
+                "/setup",
+                &[
+                    ("token", token.as_str()),
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{username:?}"
+        );
+        let body = resp.text().await.unwrap();
+        assert!(!body.contains("<b>x</b>"), "typed input is escaped");
+        let page = scraper::Html::parse_document(&body);
+        assert!(text_of(&page, "#username-error").is_some(), "{username:?}");
+    }
     assert_eq!(app.user_count().await, 0);
 }
