@@ -1,0 +1,268 @@
+//! Shared by the `keys_*` modules (issue 3, API Key Management): reading the
+//! key table of a page, fixtures written straight to the database with
+//! chosen timestamps, and snapshots of the key tables to prove that a
+//! refused request wrote nothing.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use keydesk::models::api_key::{self, ApiKey, NewApiKey};
+use keydesk::schema::{api_key_roles, api_keys};
+use reqwest::{Response, StatusCode};
+use scraper::{ElementRef, Html, Selector};
+
+use crate::helpers::{html, text_of, Browser, TestApp};
+
+pub const KINDS: [&str; 2] = ["graphql", "rest"];
+
+pub fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+pub fn list_url(kind: &str, query: &str) -> String {
+    if query.is_empty() {
+        format!("/admin/api-keys/{kind}")
+    } else {
+        format!("/admin/api-keys/{kind}?{query}")
+    }
+}
+
+/// One row of the key table as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: i64,
+    pub name: String,
+    pub active: bool,
+    pub channel: Option<String>,
+    pub created: String,
+    pub updated: String,
+}
+
+fn text(e: ElementRef<'_>) -> String {
+    e.text().collect::<String>().trim().to_owned()
+}
+
+/// The rows of the key table in `page` (a whole page or the list fragment).
+pub fn rows(page: &Html) -> Vec<Row> {
+    let td = sel("td:not(.select-col)");
+    let link = sel("a.row-link");
+    page.select(&sel("#key-list tr[data-row-link]"))
+        .map(|tr| {
+            let cells: Vec<ElementRef<'_>> = tr.select(&td).collect();
+            let a = tr.select(&link).next().expect("a row has a name link");
+            let href = a.value().attr("href").unwrap();
+            let id = href.rsplit('/').next().unwrap().parse().unwrap();
+            let graphql = cells.len() == 5;
+            assert!(cells.len() == 4 || graphql, "a row has 4 or 5 cells");
+            let channel = graphql.then(|| text(cells[2])).filter(|c| c != "—");
+            Row {
+                id,
+                name: text(a),
+                active: match text(cells[1]).as_str() {
+                    "Active" => true,
+                    "Inactive" => false,
+                    other => panic!("Active cell says {other:?}"),
+                },
+                channel,
+                created: text(cells[cells.len() - 2]),
+                updated: text(cells[cells.len() - 1]),
+            }
+        })
+        .collect()
+}
+
+pub fn ids(rows: &[Row]) -> Vec<i64> {
+    rows.iter().map(|r| r.id).collect()
+}
+
+/// GETs a list page and returns its status and document.
+pub async fn get_list(b: &Browser, kind: &str, query: &str) -> (StatusCode, Html) {
+    let resp = b.get(&list_url(kind, query)).await;
+    let status = resp.status();
+    (status, html(resp).await)
+}
+
+/// The rows of a list page that must answer 200.
+pub async fn list_rows(b: &Browser, kind: &str, query: &str) -> Vec<Row> {
+    let (status, page) = get_list(b, kind, query).await;
+    assert_eq!(status, StatusCode::OK, "GET {}", list_url(kind, query));
+    rows(&page)
+}
+
+/// The message of an error page (`#error-message`), with its status.
+pub async fn error_of(resp: Response) -> (StatusCode, String) {
+    let status = resp.status();
+    let page = html(resp).await;
+    (
+        status,
+        text_of(&page, "#error-message").unwrap_or_else(|| page.root_element().html()),
+    )
+}
+
+pub fn ts(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("a timestamp")
+}
+
+/// Inserts a key straight into the database with chosen timestamps (no
+/// secret anyone knows). Returns its id.
+pub async fn insert_key(
+    app: &TestApp,
+    kind: &str,
+    name: &str,
+    active: bool,
+    created: &str,
+    updated: &str,
+) -> i64 {
+    let (kind, name) = (kind.to_owned(), name.to_owned());
+    let (created, updated) = (ts(created), ts(updated));
+    app.with_db(move |c| {
+        let hash = hex::encode(keydesk::crypto::random_bytes(32));
+        let client_id = (kind == "rest").then(|| format!("kd_cid_{}", &hash[..20]));
+        let new = NewApiKey {
+            kind: &kind,
+            name: &name,
+            active,
+            channel_id: None,
+            client_id: client_id.as_deref(),
+            secret_prefix: "kd_xx_fixture",
+            secret_hash: &hash,
+            created_at: created,
+            updated_at: updated,
+            created_by: None,
+        };
+        api_key::insert(c, &new, &[]).expect("the fixture key").id
+    })
+    .await
+}
+
+/// Sets a key's timestamps, as if it had been made or edited then.
+pub async fn set_times(app: &TestApp, id: i64, created: &str, updated: &str) {
+    let (created, updated) = (ts(created), ts(updated));
+    app.with_db(move |c| {
+        diesel::update(api_keys::table.find(id))
+            .set((
+                api_keys::created_at.eq(created),
+                api_keys::updated_at.eq(updated),
+            ))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+}
+
+pub async fn all_keys(app: &TestApp) -> Vec<ApiKey> {
+    app.with_db(|c| {
+        api_keys::table
+            .order(api_keys::id.asc())
+            .select(ApiKey::as_select())
+            .load(c)
+            .unwrap()
+    })
+    .await
+}
+
+pub async fn key(app: &TestApp, id: i64) -> Option<ApiKey> {
+    app.with_db(move |c| {
+        api_keys::table
+            .find(id)
+            .select(ApiKey::as_select())
+            .first(c)
+            .optional()
+            .unwrap()
+    })
+    .await
+}
+
+/// `(definition, level)` rows of a key, by definition.
+pub async fn roles_of(app: &TestApp, id: i64) -> Vec<(String, i16)> {
+    app.with_db(move |c| {
+        api_key_roles::table
+            .filter(api_key_roles::api_key_id.eq(id))
+            .order(api_key_roles::definition.asc())
+            .select((api_key_roles::definition, api_key_roles::level))
+            .load(c)
+            .unwrap()
+    })
+    .await
+}
+
+/// Everything in the key tables, to compare before and after a request
+/// that must write nothing.
+pub async fn snapshot(app: &TestApp) -> String {
+    let keys = all_keys(app).await;
+    let roles: Vec<(i64, String, i16)> = app
+        .with_db(|c| {
+            api_key_roles::table
+                .order((api_key_roles::api_key_id, api_key_roles::definition))
+                .select((
+                    api_key_roles::api_key_id,
+                    api_key_roles::definition,
+                    api_key_roles::level,
+                ))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    format!("{keys:#?}\n{roles:?}")
+}
+
+/// The values of the create response's secret fields by label id
+/// (`secret-api-key`, `secret-client-id`, `secret-client-secret`).
+pub fn secret_field(page: &Html, field_id: &str) -> Option<String> {
+    page.select(&sel(&format!("input#{field_id}")))
+        .next()
+        .and_then(|i| i.value().attr("value"))
+        .map(str::to_owned)
+}
+
+/// Creates a key through the form as the browser's (owner) user and returns
+/// the create response's page.
+pub async fn create(b: &Browser, kind: &str, fields: &[(&str, &str)]) -> (StatusCode, Html) {
+    let resp = b
+        .post_form(&format!("/admin/api-keys/{kind}/new"), fields)
+        .await;
+    let status = resp.status();
+    (status, html(resp).await)
+}
+
+/// Inserts many keys in one go: `(name, active, created, updated)`. Returns
+/// their ids in the same order.
+pub async fn insert_batch(
+    app: &TestApp,
+    kind: &str,
+    keys: Vec<(String, bool, NaiveDateTime, NaiveDateTime)>,
+) -> Vec<i64> {
+    let kind = kind.to_owned();
+    app.with_db(move |c| {
+        keys.iter()
+            .map(|(name, active, created, updated)| {
+                let hash = hex::encode(keydesk::crypto::random_bytes(32));
+                let client_id = (kind == "rest").then(|| format!("kd_cid_{}", &hash[..20]));
+                let new = NewApiKey {
+                    kind: &kind,
+                    name,
+                    active: *active,
+                    channel_id: None,
+                    client_id: client_id.as_deref(),
+                    secret_prefix: "kd_xx_fixture",
+                    secret_hash: &hash,
+                    created_at: *created,
+                    updated_at: *updated,
+                    created_by: None,
+                };
+                api_key::insert(c, &new, &[]).expect("the fixture key").id
+            })
+            .collect()
+    })
+    .await
+}
+
+/// A list request as htmx sends it when it swaps only the list.
+pub async fn get_fragment(b: &Browser, path: &str) -> Response {
+    b.client
+        .get(b.url(path))
+        .header("HX-Request", "true")
+        .header("HX-Target", "key-list")
+        .send()
+        .await
+        .unwrap()
+}
