@@ -4,7 +4,10 @@ use clap::Parser;
 use keydesk::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -17,4 +20,26 @@ fn main() -> ExitCode {
         Some(Command::User(cmd)) => keydesk::commands::user(cmd),
         Some(Command::Seed(args)) => keydesk::commands::seed(args),
     }
+}
+
+/// Help and version print as clap renders them; a usage error prints one
+/// line (clap's first), so scripts and logs get the reason alone, and exits 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.to_string();
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    eprintln!("keydesk: {}", line.trim_start_matches("error: "));
+    ExitCode::from(2)
 }
