@@ -1,0 +1,12 @@
+DROP INDEX api_keys_kind_created;
+DROP INDEX api_keys_kind_updated;
+DROP INDEX api_keys_kind_name;
+DROP INDEX api_keys_kind_active_created;
+DROP INDEX api_keys_kind_active_updated;
+DROP INDEX api_keys_kind_active_name;
+CREATE INDEX api_keys_kind_created ON api_keys (kind, created_at, id);
+CREATE INDEX api_keys_kind_updated ON api_keys (kind, updated_at, id);
+CREATE INDEX api_keys_kind_name ON api_keys (kind, name, id);
+CREATE INDEX api_keys_kind_active_created ON api_keys (kind, active, created_at, id);
+CREATE INDEX api_keys_kind_active_updated ON api_keys (kind, active, updated_at, id);
+CREATE INDEX api_keys_kind_active_name ON api_keys (kind, active, name, id);
