@@ -203,16 +203,24 @@ code="$(curl -sS -o "$work/created.html" -w '%{http_code}' -H "$cookie" -H "X-CS
 [ "$code" = 200 ] || die "(e) creating a key answered $code, not 200"
 grep -q 'kd_gql_' "$work/created.html" || die "(e) the create response shows no new key"
 
-declare -A rps p50 p99 errs
+# Server CPU time (user + system, in clock ticks) so far: on a shared machine
+# latency depends on the neighbours, the CPU each request costs does not.
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+ticks_per_s="$(getconf CLK_TCK)"
+
+declare -A rps p50 p99 errs cpu
 failed=0
 run() {
-  local s="$1" line
+  local s="$1" line t0 t1 total
   local args=(-t1 -c"$connections" -d"${duration}s" --timeout 5s -s bench/wrk.lua -H "$cookie" "${url[$s]}" -- get)
   [ "$s" = e1 ] && args=(-t1 -c"$connections" -d"${duration}s" --timeout 5s -s bench/wrk.lua -H "$cookie" "${url[$s]}" -- post "$csrf")
   say "${title[$s]}: ${duration}s"
+  t0="$(server_ticks)"
   line="$(wrk "${args[@]}" | grep '^RESULT ')" || die "wrk failed on ${title[$s]}"
+  t1="$(server_ticks)"
   # RESULT requests rps p50 p99 socket_errors non_2xx
-  read -r _ _ rps[$s] p50[$s] p99[$s] se n2 <<<"$line"
+  read -r _ total rps[$s] p50[$s] p99[$s] se n2 <<<"$line"
+  cpu[$s]="$(awk -v d="$((t1 - t0))" -v hz="$ticks_per_s" -v n="$total" 'BEGIN { printf "%.2f", (n > 0 ? d * 1000 / hz / n : 0) }')"
   errs[$s]=$((se + n2))
   [ "${errs[$s]}" = 0 ] || failed=1
 }
@@ -227,18 +235,21 @@ printf '\nkeydesk benchmark: %s keys, %s, %s s per scenario, %s connections, %s\
 printf '%s CPUs (%s), %s GB RAM\n\n' "$(nproc)" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
   "$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
-printf '| %-46s | %8s | %7s | %7s | %6s | %9s | %9s |\n' \
-  Scenario "req/s" "p50 ms" "p99 ms" errors "p50 / (f)" "rps / (f)"
-printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..48})" \
+printf '| %-46s | %8s | %7s | %7s | %6s | %9s | %9s | %11s |\n' \
+  Scenario "req/s" "p50 ms" "p99 ms" errors "p50 / (f)" "rps / (f)" "CPU ms/req"
+printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..48})" \
   "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..8})" "$(printf -- '-%.0s' {1..8})" \
-  "$(printf -- '-%.0s' {1..7})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})"
+  "$(printf -- '-%.0s' {1..7})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})" \
+  "$(printf -- '-%.0s' {1..12})"
 for s in "${order[@]}"; do
   awk -v t="${title[$s]}" -v r="${rps[$s]}" -v a="${p50[$s]}" -v b="${p99[$s]}" -v e="${errs[$s]}" \
-      -v fr="${rps[f]}" -v fa="${p50[f]}" 'BEGIN {
-    printf "| %-46s | %8.0f | %7.2f | %7.2f | %6d | %8.1fx | %8.2fx |\n",
-      t, r, a, b, e, (fa > 0 ? a / fa : 0), (fr > 0 ? r / fr : 0) }'
+      -v fr="${rps[f]}" -v fa="${p50[f]}" -v c="${cpu[$s]}" 'BEGIN {
+    printf "| %-46s | %8.0f | %7.2f | %7.2f | %6d | %8.1fx | %8.2fx | %11.2f |\n",
+      t, r, a, b, e, (fa > 0 ? a / fa : 0), (fr > 0 ? r / fr : 0), c }'
 done
-printf '\nServer peak RSS (VmHWM): %.1f MB\n' "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
+printf '\nServer peak RSS (VmHWM): %.1f MB. CPU ms/req: server CPU time per request (all threads).\n' \
+  "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
+printf 'Load average at the end (other processes share the CPUs): %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$failed" != 0 ]; then
   echo "bench: some requests failed or answered other than 2xx (errors column); server log:" >&2
