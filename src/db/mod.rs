@@ -39,6 +39,12 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
 }
 
+diesel::define_sql_function! {
+    /// Unicode `lower()` for SQLite, replacing the built-in one per connection.
+    #[sql_name = "lower"]
+    fn sqlite_lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectionError {
     #[error(transparent)]
@@ -66,6 +72,10 @@ impl ManageConnection for ConnectionManager {
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;",
                 )?;
+                // SQLite's own lower() folds ASCII letters only, so the name
+                // search (which lower-cases its text with Unicode rules, as
+                // PostgreSQL's lower() does) never found "École" on SQLite.
+                sqlite_lower_utils::register_impl(&mut conn, |s: String| s.to_lowercase())?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
