@@ -219,3 +219,35 @@ async fn the_page_offers_only_what_the_role_allows() {
         }
     }
 }
+
+#[tokio::test]
+async fn key_changes_without_the_csrf_token_are_refused_and_write_nothing() {
+    let app = spawn_app().await;
+    app.sign_in_with_roles("olivia", &["api-key:owner"]).await;
+    for kind in KINDS {
+        let id = app.create_api_key(kind, "guarded").await.to_string();
+        let before = snapshot(&app).await;
+        for (path, fields) in [
+            (
+                format!("/admin/api-keys/{kind}/new"),
+                vec![("name", "forged")],
+            ),
+            (
+                format!("/admin/api-keys/{kind}/{id}"),
+                vec![("name", "forged")],
+            ),
+            (
+                format!("/admin/api-keys/{kind}/delete"),
+                vec![("id", id.as_str())],
+            ),
+        ] {
+            let resp = app.post_form_without_csrf(&path, &fields).await;
+            assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
+            let mut wrong = fields.clone();
+            wrong.push(("csrf_token", "not-the-token"));
+            let resp = app.post_form_without_csrf(&path, &wrong).await;
+            assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(snapshot(&app).await, before, "{path}");
+        }
+    }
+}

@@ -191,6 +191,10 @@ async fn bad_channels_and_roles_are_refused_and_nothing_is_created() {
         assert_form_error(&app, new, &fields, "#roles-error", message).await;
     }
     // What no form of ours sends: a 400 with the reason.
+    let mut too_many_roles = vec![("name", "k")];
+    for _ in 0..17 {
+        too_many_roles.extend([("role_definition", "user"), ("role_level", "owner")]);
+    }
     let refused: Vec<(&str, Fields, &str)> = vec![
         (
             new,
@@ -201,6 +205,12 @@ async fn bad_channels_and_roles_are_refused_and_nothing_is_created() {
             new,
             vec![("name", "k"), ("active", "maybe")],
             "Active must be on or off.",
+        ),
+        (new, too_many_roles, "Too many role rows."),
+        (
+            new,
+            vec![("name", "a"), ("name", "b")],
+            "The form is not valid: unsupported value.",
         ),
         (
             "/admin/api-keys/rest/new",

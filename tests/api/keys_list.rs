@@ -582,3 +582,71 @@ async fn htmx_gets_only_the_list_and_the_url_to_push() {
     assert!(text_of(&page, "h1").as_deref() == Some("API Key Management"));
     assert_eq!(page.select(&sel("form#filters")).count(), 1);
 }
+
+#[tokio::test]
+async fn a_refresh_after_deleting_the_last_page_empty_shows_the_new_last_page() {
+    let app = spawn_app().await;
+    app.sign_in_with_roles("olivia", &["api-key:owner"]).await;
+    let keys = (0..11)
+        .map(|i| {
+            let t = ts("2026-06-01 00:00:00") + chrono::Duration::minutes(i);
+            (format!("k{i:02}"), true, t, t)
+        })
+        .collect();
+    let ids_made = insert_batch(&app, "rest", keys).await;
+    // Page 2 of 10 per page holds the oldest key alone; delete it.
+    let page2 = list_rows(&app, "rest", "per_page=10&page=2").await;
+    assert_eq!(ids(&page2), vec![ids_made[0]]);
+    let resp = app
+        .post_htmx(
+            "/admin/api-keys/rest/delete",
+            &[("id", &ids_made[0].to_string())],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    // The list's own refresh (hx-trigger from the list) falls back to page 1…
+    let resp = app
+        .client
+        .get(app.url("/admin/api-keys/rest?per_page=10&page=2"))
+        .header("HX-Request", "true")
+        .header("HX-Target", "key-list")
+        .header("HX-Trigger", "key-list")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = Html::parse_fragment(&resp.text().await.unwrap());
+    assert_eq!(rows(&page).len(), 10);
+    // …while the address itself is now past the end.
+    let (status, msg) = error_of(app.get("/admin/api-keys/rest?per_page=10&page=2").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(msg, "Page 2 does not exist: this list has 1 page.");
+}
+
+#[tokio::test]
+async fn the_name_search_ignores_case_beyond_ascii_on_both_backends() {
+    let app = spawn_app().await;
+    app.sign_in_with_roles("vera", &["api-key:viewer"]).await;
+    let t = "2026-01-01 00:00:00";
+    let ecole = insert_key(&app, "graphql", "École Shop", true, t, t).await;
+    let munchen = insert_key(&app, "graphql", "MÜNCHEN feed", true, t, t).await;
+    let slash = insert_key(&app, "graphql", r"back\slash", true, t, t).await;
+    for (q, want) in [
+        ("École", vec![ecole]),
+        ("école", vec![ecole]),
+        ("ÉCOLE", vec![ecole]),
+        ("münchen", vec![munchen]),
+        ("MÜN", vec![munchen]),
+        ("%5C", vec![slash]),
+        ("k%5Cs", vec![slash]),
+        ("e", vec![ecole, munchen]),
+    ] {
+        let mut want = want;
+        want.sort_unstable();
+        assert_eq!(
+            matching(&app, "graphql", &format!("q={q}")).await,
+            want,
+            "q={q}"
+        );
+    }
+}
