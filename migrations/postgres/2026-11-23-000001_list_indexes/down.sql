@@ -1,3 +1,4 @@
+DROP INDEX api_keys_kind;
 DROP INDEX api_keys_kind_created;
 DROP INDEX api_keys_kind_updated;
 DROP INDEX api_keys_kind_name;

@@ -15,3 +15,6 @@ CREATE INDEX api_keys_kind_name ON api_keys (kind, name, id, active, created_at,
 CREATE INDEX api_keys_kind_active_created ON api_keys (kind, active, created_at, id, updated_at);
 CREATE INDEX api_keys_kind_active_updated ON api_keys (kind, active, updated_at, id, created_at);
 CREATE INDEX api_keys_kind_active_name ON api_keys (kind, active, name, id, created_at, updated_at);
+-- Counting a whole tab (no filter) walks the narrowest index there is: half
+-- the time of walking a covering one.
+CREATE INDEX api_keys_kind ON api_keys (kind);
