@@ -75,7 +75,13 @@ pub struct KeyPage {
     pub total: i64,
 }
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+/// What a name sorts and is searched by: lower-cased with Unicode rules,
+/// compared byte by byte on both backends (migration
+/// 2026-11-23-000002_name_sort_key). Written by `insert`, `insert_many` and
+/// `update`, never by callers.
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
 
 /// The keys of one tab narrowed by the filters, before ordering and paging;
 /// used for both the count and the page so the two always agree.
@@ -135,7 +141,7 @@ fn filtered<'a>(
         }
     }
     if let Some(text) = &p.q {
-        q = q.filter(lower(api_keys::name).like(like_pattern(text)).escape('\\'));
+        q = q.filter(api_keys::name_key.like(like_pattern(text)).escape('\\'));
     }
     q
 }
@@ -157,15 +163,15 @@ fn like_pattern(text: &str) -> String {
 /// One page of a tab and the number of keys that match. Ties in the sort
 /// column are broken by id, so paging is stable.
 pub fn list(conn: &mut DbConnection, kind: KeyKind, p: &ListParams) -> QueryResult<KeyPage> {
-    use api_keys::{active, created_at, id, name, updated_at};
+    use api_keys::{active, created_at, id, name_key, updated_at};
     // The count starts from whichever index narrows the filters most; the
     // page from the sort column's index (see `filtered`).
     let total = filtered(kind, p, None).count().get_result(conn)?;
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
     let q = filtered(kind, p, sqlite.then_some(p.sort));
     let q = match (p.sort, p.dir) {
-        (SortColumn::Name, SortDir::Asc) => q.order((name.asc(), id.asc())),
-        (SortColumn::Name, SortDir::Desc) => q.order((name.desc(), id.desc())),
+        (SortColumn::Name, SortDir::Asc) => q.order((name_key.asc(), id.asc())),
+        (SortColumn::Name, SortDir::Desc) => q.order((name_key.desc(), id.desc())),
         (SortColumn::Active, SortDir::Asc) => q.order((active.asc(), id.asc())),
         (SortColumn::Active, SortDir::Desc) => q.order((active.desc(), id.desc())),
         (SortColumn::Created, SortDir::Asc) => q.order((created_at.asc(), id.asc())),
@@ -217,8 +223,20 @@ pub fn insert(
     roles: &[KeyRole],
 ) -> QueryResult<ApiKey> {
     let key: ApiKey = diesel::insert_into(api_keys::table)
-        .values(new)
-        .returning(api_keys::all_columns)
+        .values((new, api_keys::name_key.eq(name_key(new.name))))
+        .returning((
+            api_keys::id,
+            api_keys::kind,
+            api_keys::name,
+            api_keys::active,
+            api_keys::channel_id,
+            api_keys::client_id,
+            api_keys::secret_prefix,
+            api_keys::secret_hash,
+            api_keys::created_at,
+            api_keys::updated_at,
+            api_keys::created_by,
+        ))
         .get_result(conn)?;
     for r in roles {
         diesel::insert_into(api_key_roles::table)
@@ -258,7 +276,10 @@ pub fn insert_many(conn: &mut DbConnection, keys: &[NewKeyWithRoles<'_>]) -> Que
     if keys.is_empty() {
         return Ok(0);
     }
-    let values: Vec<&NewApiKey<'_>> = keys.iter().map(|k| &k.key).collect();
+    let values: Vec<_> = keys
+        .iter()
+        .map(|k| (&k.key, api_keys::name_key.eq(name_key(k.key.name))))
+        .collect();
     // Ids come back with the (unique) hash, so roles find their key whatever
     // order the backend returns the rows in.
     let ids: Vec<(i64, String)> = on_backend!(conn, |c| diesel::insert_into(api_keys::table)
@@ -299,7 +320,7 @@ pub fn update(
             .find(id)
             .filter(api_keys::kind.eq(kind.code())),
     )
-    .set(changes)
+    .set((changes, api_keys::name_key.eq(name_key(changes.name))))
     .execute(conn)
 }
 
@@ -312,7 +333,7 @@ pub fn names_of(
     api_keys::table
         .filter(api_keys::kind.eq(kind.code()))
         .filter(api_keys::id.eq_any(ids))
-        .order((api_keys::name.asc(), api_keys::id.asc()))
+        .order((api_keys::name_key.asc(), api_keys::id.asc()))
         .select((api_keys::id, api_keys::name))
         .load(conn)
 }

@@ -335,7 +335,7 @@ async fn clear_filters_keeps_the_sort_and_page_size_and_drops_the_filters() {
     );
     let all = list_rows(&app, "graphql", clear.split_once('?').unwrap().1).await;
     assert_eq!(all.len(), 4);
-    assert_eq!(all[0].name, "shop-one", "still by name, Z to A");
+    assert_eq!(all[0].name, "Shop-two", "still by name (any case), Z to A");
 }
 
 #[tokio::test]
@@ -649,4 +649,69 @@ async fn the_name_search_ignores_case_beyond_ascii_on_both_backends() {
             "q={q}"
         );
     }
+}
+
+#[tokio::test]
+async fn names_sort_as_a_reader_expects_whatever_their_case_on_both_backends() {
+    let app = spawn_app().await;
+    app.sign_in_with_roles("vera", &["api-key:viewer"]).await;
+    let t = "2026-01-01 00:00:00";
+    for name in [
+        "Banana feed",
+        "éclair sync",
+        "apple ERP",
+        "Cherry PIM",
+        "APPLE CRM",
+    ] {
+        insert_key(&app, "graphql", name, true, t, t).await;
+    }
+    let names = |rows: Vec<crate::keys_support::Row>| -> Vec<String> {
+        rows.into_iter().map(|r| r.name).collect()
+    };
+    let asc = names(list_rows(&app, "graphql", "sort=name&dir=asc").await);
+    assert_eq!(
+        asc,
+        [
+            "APPLE CRM",
+            "apple ERP",
+            "Banana feed",
+            "Cherry PIM",
+            "éclair sync"
+        ],
+        "case does not split the alphabet"
+    );
+    let desc = names(list_rows(&app, "graphql", "sort=name&dir=desc").await);
+    let mut reversed = asc.clone();
+    reversed.reverse();
+    assert_eq!(desc, reversed);
+    // An edit keeps the sort key in step with the name.
+    let page = list_rows(&app, "graphql", "sort=name&dir=asc").await;
+    let banana = page.iter().find(|r| r.name == "Banana feed").unwrap().id;
+    app.with_db(move |c| {
+        let changes = keydesk::models::api_key::ApiKeyChangeset {
+            name: "zebra feed",
+            active: true,
+            channel_id: None,
+            updated_at: keydesk::models::now_utc(),
+        };
+        keydesk::models::api_key::update(c, keydesk::domain::KeyKind::Graphql, banana, &changes)
+            .unwrap()
+    })
+    .await;
+    let asc = names(list_rows(&app, "graphql", "sort=name&dir=asc").await);
+    // Byte order of the lower-cased name: accented letters come after z.
+    assert_eq!(
+        asc,
+        [
+            "APPLE CRM",
+            "apple ERP",
+            "Cherry PIM",
+            "zebra feed",
+            "éclair sync"
+        ]
+    );
+    assert_eq!(
+        names(list_rows(&app, "graphql", "q=ZEBRA").await),
+        ["zebra feed"]
+    );
 }
