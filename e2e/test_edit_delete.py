@@ -43,8 +43,8 @@ def test_edit_from_row_name_and_active_change_roles_read_only(page: Page, keydes
     r = row(page, "Inventory sync (Fabrikam)")
     expect(r).to_have_count(1)
     expect(r.locator(".badge")).to_have_text("Active")
-    # (Focus after Save is restored by app.js after the list refresh, but
-    # racily; not asserted here. Escape and Cancel below are.)
+    # The refresh replaced the row; focus comes back to its link.
+    expect(r.get_by_role("link", name="Inventory sync (Fabrikam)")).to_be_focused()
 
     # Enter on the row's link opens it; Escape closes; focus returns to the row.
     link = r.get_by_role("link", name="Inventory sync (Fabrikam)")

@@ -77,10 +77,28 @@
     if (modal && modal.open) modal.close();
   });
 
-  // The link or button that opened the last dialog, by href: when the list
-  // is refreshed after Save or Delete it replaces that element, and focus
-  // must come back to its successor, not fall to <body>.
+  // Where focus goes back after a dialog: the element that opened it. After
+  // Save or Delete the list refresh replaces that element, and the dialog's
+  // close, the browser's own focus restoring and the refresh can land in any
+  // order; so the target is remembered (by href, or "the list") for a moment
+  // and every one of those events tries again while focus is lost.
   var restoreHref = null;
+  var restoreUntil = 0;
+
+  // Lost: on <body>, or on a container the browser fell back to (a click on
+  // a row's text focuses <main>, and closing the dialog returns there).
+  function focusLost() {
+    var a = document.activeElement;
+    return !a || a === document.body || a.id === "main" || a === modal || !document.body.contains(a);
+  }
+
+  function restoreFocus() {
+    if (Date.now() > restoreUntil || (modal && modal.open) || !focusLost()) return;
+    var list = document.getElementById("key-list");
+    var el = restoreHref && document.querySelector('a[href="' + CSS.escape(restoreHref) + '"]');
+    el = el || (list && list.querySelector("a.row-link, input:not([disabled]), button:not([disabled]), a[href]"));
+    if (el) el.focus();
+  }
 
   if (modal) {
     modal.addEventListener("close", function () {
@@ -88,11 +106,11 @@
       var back = opener;
       opener = null;
       restoreHref = back && back.getAttribute("href");
-      if (back && !document.body.contains(back) && back.getAttribute("href")) {
-        // The list was refreshed meanwhile: find the same link again.
-        back = document.querySelector('a[href="' + back.getAttribute("href") + '"]');
-      }
+      restoreUntil = Date.now() + 2000;
       if (back && document.body.contains(back)) back.focus();
+      restoreFocus();
+      setTimeout(restoreFocus, 50);
+      setTimeout(restoreFocus, 300);
     });
     modal.addEventListener("click", function (e) {
       var closer = e.target.closest("[data-close-dialog]");
@@ -221,14 +239,8 @@
         if (el) el.focus();
         focusedId = null;
       }
-      var active = document.activeElement;
-      if (!active || active === document.body) {
-        var back = restoreHref && list.querySelector('a[href="' + CSS.escape(restoreHref) + '"]');
-        back = back || list.querySelector("a.row-link, input:not([disabled]), button:not([disabled]), a[href]");
-        if (back) back.focus();
-      }
-      restoreHref = null;
     }
+    restoreFocus();
   });
 
   function enhance(root) {
