@@ -65,11 +65,11 @@ show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' ORDER BY created_at
 echo
 echo "== (b) active + created range + sorted by name, page 50"
 show count "SELECT COUNT(*) FROM api_keys WHERE kind = 'graphql' AND active = $t AND created_at >= '$from' AND created_at < '$to'"
-show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' AND active = $t AND ${walk}created_at >= '$from' AND ${walk}created_at < '$to' ORDER BY name ASC, id ASC LIMIT 25 OFFSET 1225"
+show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' AND active = $t AND ${walk}created_at >= '$from' AND ${walk}created_at < '$to' ORDER BY name_key ASC, id ASC LIMIT 25 OFFSET 1225"
 echo
 echo "== (c) name search"
-show count "SELECT COUNT(*) FROM api_keys WHERE kind = 'graphql' AND lower(name) LIKE '%northwind%' ESCAPE '\\'"
-show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' AND lower(name) LIKE '%northwind%' ESCAPE '\\' ORDER BY created_at DESC, id DESC LIMIT 25 OFFSET 0"
+show count "SELECT COUNT(*) FROM api_keys WHERE kind = 'graphql' AND name_key LIKE '%northwind%' ESCAPE '\\'"
+show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' AND name_key LIKE '%northwind%' ESCAPE '\\' ORDER BY created_at DESC, id DESC LIMIT 25 OFFSET 0"
 echo
 echo "== (d) REST, sorted by Date Updated"
 show count "SELECT COUNT(*) FROM api_keys WHERE kind = 'rest'"
