@@ -85,13 +85,8 @@ impl Application {
                 let session_key = setting::get_or_insert_with(c, setting::SESSION_KEY, || {
                     hex::encode(crate::crypto::random_bytes(64))
                 })?;
-                let pepper = match pepper_from_config {
-                    Some(p) => p.expose().as_bytes().to_vec(),
-                    None => {
-                        setting::get_or_insert_with(c, setting::KEY_PEPPER, || random_token(32))?
-                            .into_bytes()
-                    }
-                };
+                let pepper =
+                    setting::key_pepper(c, pepper_from_config.as_ref().map(|p| p.expose()))?;
                 let setup_token = if user::count(c)? == 0 {
                     let token = random_token(32);
                     let name = format!(

@@ -13,8 +13,7 @@ use diesel::connection::SimpleConnection;
 use diesel::Connection;
 
 use crate::cli::SeedArgs;
-use crate::crypto::random_token;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::secret::{new_client_id, NewSecret};
 use crate::domain::{AccessLevel, KeyKind, KeyRoleDefinition};
 use crate::models::api_key::{self, KeyRole, NewApiKey, NewKeyWithRoles};
@@ -120,17 +119,10 @@ const SPAN_SECS: i64 = 2 * 365 * 24 * 3600;
 
 pub fn seed(args: SeedArgs) -> ExitCode {
     let started = Instant::now();
-    let pool = match db::build_pool(&args.db.database_url, 1) {
-        Ok(p) => p,
-        Err(e) => return super::failure(e),
-    };
-    let mut conn = match pool.get() {
+    let mut conn = match super::open_database(&args.db.database_url) {
         Ok(c) => c,
-        Err(e) => return super::failure(e),
+        Err(code) => return code,
     };
-    if let Err(e) = db::run_migrations(&mut conn) {
-        return super::failure(e);
-    }
     if args.db.database_url.is_sqlite() {
         // The random secret_hash and client_id indexes touch pages all over
         // the file; with SQLite's default 2 MB page cache every batch rereads
@@ -141,14 +133,9 @@ pub fn seed(args: SeedArgs) -> ExitCode {
     }
     // The same pepper the server will use: the configured one, else the one
     // stored in the database (stored now if this is the first use).
-    let pepper = match args.key_pepper {
-        Some(p) => p.into_bytes(),
-        None => {
-            match setting::get_or_insert_with(&mut conn, setting::KEY_PEPPER, || random_token(32)) {
-                Ok(p) => p.into_bytes(),
-                Err(e) => return super::failure(format!("cannot read the key pepper: {e}")),
-            }
-        }
+    let pepper = match setting::key_pepper(&mut conn, args.key_pepper.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return super::failure(format!("cannot read the key pepper: {e}")),
     };
     let channel_ids = match ensure_channels(&mut conn) {
         Ok(ids) => ids,

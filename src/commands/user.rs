@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::auth::password;
 use crate::cli::{UserCommand, UserCreateArgs};
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::{Password, Username};
 use crate::models::now_utc;
 use crate::models::user::{self, NewUser, Roles};
@@ -41,17 +41,10 @@ fn create(args: UserCreateArgs) -> ExitCode {
     };
     let roles = Roles::from_grants(&args.roles);
 
-    let pool = match db::build_pool(&args.db.database_url, 1) {
-        Ok(p) => p,
-        Err(e) => return super::failure(e),
-    };
-    let mut conn = match pool.get() {
+    let mut conn = match super::open_database(&args.db.database_url) {
         Ok(c) => c,
-        Err(e) => return super::failure(e),
+        Err(code) => return code,
     };
-    if let Err(e) = db::run_migrations(&mut conn) {
-        return super::failure(e);
-    }
     let hash = password::hash(&pw);
     match insert(&mut conn, &username, &hash, &roles) {
         Ok(id) => {

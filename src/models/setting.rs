@@ -46,6 +46,18 @@ pub fn get_or_insert_with(
     }
 }
 
+/// The HMAC pepper for API key hashes: the configured one, else the one kept
+/// in the database (generated and stored at first use). The server and
+/// `keydesk seed` must agree on it, so both ask here.
+pub fn key_pepper(conn: &mut DbConnection, configured: Option<&str>) -> QueryResult<Vec<u8>> {
+    match configured {
+        Some(p) => Ok(p.as_bytes().to_vec()),
+        None => Ok(
+            get_or_insert_with(conn, KEY_PEPPER, || crate::crypto::random_token(32))?.into_bytes(),
+        ),
+    }
+}
+
 /// Stores `name` unless it exists; true when this call stored it.
 pub fn insert_if_absent(conn: &mut DbConnection, name: &str, value: &str) -> QueryResult<bool> {
     let inserted = diesel::insert_into(settings::table)

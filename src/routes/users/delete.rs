@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::form;
-use super::parse_id;
+use super::{find_user, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::AppError;
@@ -30,9 +30,7 @@ async fn page(
     id: i64,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let u = db
-        .run(move |c| user::find(c, id)?.ok_or_else(|| AppError::not_found("That user")))
-        .await?;
+    let u = db.run(move |c| find_user(c, id)).await?;
     let status = if error.is_some() {
         StatusCode::CONFLICT
     } else {

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::form::{self, RoleChoice};
-use super::parse_id;
+use super::{find_user, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::{AccessLevel, BackofficeRole};
@@ -41,7 +41,7 @@ pub async fn show(
     let id = parse_id(&path)?;
     let (u, roles) = db
         .run(move |c| {
-            let u = user::find(c, id)?.ok_or_else(|| AppError::not_found("That user"))?;
+            let u = find_user(c, id)?;
             Ok((u, user::roles_of(c, id)?))
         })
         .await?;
@@ -67,12 +67,14 @@ pub async fn submit(
     let roles = form::parse_roles(&fields)?;
     let active = form::field(&fields, "active").is_some();
     let is_me = id == me.id;
+    // Who takes their own User: Owner away can no longer see this page.
+    let leaves_page = is_me && !roles.allows(BackofficeRole::User, AccessLevel::Owner);
 
     let result = db
         .run(move |c| {
             crate::db::write_transaction(c, |c| {
                 user::lock_owner_changes(c)?;
-                let u = user::find(c, id)?.ok_or_else(|| AppError::not_found("That user"))?;
+                let u = find_user(c, id)?;
                 if is_me && !active {
                     return Err(AppError::Conflict(
                         "You cannot deactivate your own account.".into(),
@@ -90,20 +92,13 @@ pub async fn submit(
     match result {
         Ok(()) => {
             tracing::info!(changed_user_id = id, "back-office user changed");
-            // Who demoted themselves may no longer see this page.
-            let still_owner = is_me
-                && form::parse_roles(&fields)?.allows(BackofficeRole::User, AccessLevel::Owner);
-            let to = if is_me && !still_owner {
-                "/"
-            } else {
-                "/admin/users"
-            };
-            Ok(see_other(&req, to))
+            Ok(see_other(
+                &req,
+                if leaves_page { "/" } else { "/admin/users" },
+            ))
         }
         Err(AppError::Conflict(message)) => {
-            let u = db
-                .run(move |c| user::find(c, id)?.ok_or_else(|| AppError::not_found("That user")))
-                .await?;
+            let u = db.run(move |c| find_user(c, id)).await?;
             let mut resp = EditUserPage {
                 ctx: PageCtx::from_request(&req),
                 user: u,

@@ -27,6 +27,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// The user `id`, or the 404 every users route gives for an unknown one.
+fn find_user(
+    c: &mut crate::db::DbConnection,
+    id: i64,
+) -> Result<crate::models::user::User, AppError> {
+    crate::models::user::find(c, id)?.ok_or_else(|| AppError::not_found("That user"))
+}
+
 /// `{id}` of the path: not a number is a 404 like an unknown user.
 fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()
