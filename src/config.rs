@@ -19,6 +19,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Serve `/static/` from this folder instead of the copy compiled in.
     pub static_dir: Option<std::path::PathBuf>,
+    /// What expiry and grace periods are decided by; tests move it.
+    pub clock: crate::clock::Clock,
 }
 
 impl Settings {
@@ -34,6 +36,7 @@ impl Settings {
             workers: None,
             db_pool_size: 10,
             static_dir: None,
+            clock: crate::clock::Clock::default(),
         }
     }
 }
@@ -50,6 +53,7 @@ impl From<ServeArgs> for Settings {
             workers: a.workers,
             db_pool_size: a.db_pool_size.max(1),
             static_dir: a.static_dir,
+            clock: crate::clock::Clock::default(),
         }
     }
 }

@@ -114,7 +114,10 @@ impl Application {
 
         let store =
             DbSessionStore::new(db.clone(), settings.idle_timeout, settings.absolute_timeout);
-        let state = web::Data::new(AppState { key_pepper });
+        let state = web::Data::new(AppState {
+            key_pepper,
+            clock: settings.clock.clone(),
+        });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;
         let idle = settings.idle_timeout;

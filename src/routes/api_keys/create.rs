@@ -12,11 +12,13 @@ use super::KindPath;
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::secret::{new_client_id, NewSecret};
-use crate::domain::{AccessLevel, KeyKind, KeyName, KeyRoleDefinition};
+use crate::domain::{
+    AccessLevel, ExpiryChoice, GrantSet, KeyKind, KeyName, KeyRoleDefinition, StoreAccess,
+};
 use crate::error::AppError;
-use crate::models::api_key::{self, NewApiKey};
+use crate::keys::{self, KeySpec};
+use crate::models::audit::Actor;
 use crate::models::channel::{self, Channel};
-use crate::models::now_utc;
 use crate::state::AppState;
 use crate::web::{Form, PageCtx};
 
@@ -159,30 +161,24 @@ pub async fn submit(
 
     let secret = NewSecret::generate(kind, &state.key_pepper);
     let client_id = (kind == KeyKind::Rest).then(new_client_id);
-    let (hash, prefix, cid) = (
-        secret.hash.clone(),
-        secret.prefix.clone(),
-        client_id.clone(),
-    );
-    let key_name = name.clone();
-    let user_id = user.id;
+    let now = state.clock.now();
+    let spec = KeySpec {
+        kind,
+        name: name.clone(),
+        active,
+        channel_id,
+        roles,
+        grants: GrantSet::EMPTY,
+        stores: StoreAccess::All,
+        expires_at: ExpiryChoice::Days90.expires_at(now, None),
+    };
+    let actor = Actor::user(user.id, &user.username, crate::web::client_ip(&req));
+    let (cid, user_id) = (client_id.clone(), user.id);
+    let stored = secret.stored();
     let key = db
         .run(move |c| {
             crate::db::write_transaction(c, |c| {
-                let now = now_utc();
-                let new = NewApiKey {
-                    kind: kind.code(),
-                    name: key_name.as_str(),
-                    active,
-                    channel_id,
-                    client_id: cid.as_deref(),
-                    secret_prefix: &prefix,
-                    secret_hash: &hash,
-                    created_at: now,
-                    updated_at: now,
-                    created_by: Some(user_id),
-                };
-                Ok(api_key::insert(c, &new, &roles)?)
+                keys::create(c, &actor, now, &spec, &stored, cid.as_deref())
             })
         })
         .await?;

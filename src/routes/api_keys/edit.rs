@@ -10,12 +10,15 @@ use super::form;
 use super::list::format_time;
 use super::view::{dialog, in_dialog};
 use super::KeyPath;
+use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::{AccessLevel, BackofficeRole, KeyKind, KeyName};
 use crate::error::AppError;
-use crate::models::api_key::{self, ApiKey, ApiKeyChangeset, KeyRole};
+use crate::keys::{self, KeyChanges};
+use crate::models::api_key::{ApiKey, KeyRole};
+use crate::models::audit::Actor;
 use crate::models::channel::{self, Channel};
-use crate::models::now_utc;
+use crate::state::AppState;
 use crate::web::{Form, PageCtx};
 
 #[derive(Default)]
@@ -76,9 +79,7 @@ impl EditForm {
             active: key.active,
             channels,
             roles,
-            identifier: key
-                .client_id
-                .unwrap_or_else(|| format!("{}…", key.secret_prefix)),
+            identifier: key.client_id.unwrap_or_default(),
             created: format_time(key.created_at),
             updated: format_time(key.updated_at),
             name: key.name,
@@ -91,8 +92,12 @@ type Loaded = (ApiKey, Vec<KeyRole>, Vec<Channel>);
 
 async fn load(db: &Db, kind: KeyKind, id: i64) -> Result<Loaded, AppError> {
     db.run(move |c| {
-        let key = api_key::find(c, kind, id)?.ok_or_else(|| AppError::not_found("That API key"))?;
-        Ok((key, api_key::roles_of(c, id)?, channel::all(c)?))
+        let st = keys::load_state(c, kind, id)?;
+        let mut key = st.key.clone();
+        if key.client_id.is_none() {
+            key.client_id = st.current_secret().map(|s| format!("{}…", s.prefix));
+        }
+        Ok((key, st.roles, channel::all(c)?))
     })
     .await
 }
@@ -123,7 +128,9 @@ pub struct EditInput {
 pub async fn submit(
     req: HttpRequest,
     ctx: PageCtx,
+    user: CurrentUser,
     db: web::Data<Db>,
+    state: web::Data<AppState>,
     path: KeyPath,
     Form(input): Form<EditInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -156,20 +163,23 @@ pub async fn submit(
         }
     };
     let id = path.id;
-    let updated = db
-        .run(move |c| {
-            let changes = ApiKeyChangeset {
-                name: name.as_str(),
+    let now = state.clock.now();
+    let actor = Actor::user(user.id, &user.username, crate::web::client_ip(&req));
+    db.run(move |c| {
+        crate::db::write_transaction(c, |c| {
+            let before = keys::load_state(c, kind, id)?;
+            let changes = KeyChanges {
+                name,
                 active,
                 channel_id,
-                updated_at: now_utc(),
+                expires_at: before.key.expires_at,
+                grants: None,
+                stores: before.stores.clone(),
             };
-            Ok(api_key::update(c, kind, id, &changes)?)
+            keys::update(c, &actor, now, &before, &changes)
         })
-        .await?;
-    if updated == 0 {
-        return Err(AppError::not_found("That API key"));
-    }
+    })
+    .await?;
     tracing::info!(key_id = id, "API key updated");
     Ok(super::done(&req, kind, "API key saved."))
 }
