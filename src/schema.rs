@@ -57,6 +57,7 @@ diesel::table! {
         name_key -> Text,
         expires_at -> Nullable<Timestamp>,
         all_stores -> Bool,
+        last_used_at -> Nullable<Timestamp>,
     }
 }
 

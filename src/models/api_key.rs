@@ -23,6 +23,7 @@ pub struct ApiKey {
     pub created_by: Option<i64>,
     pub expires_at: Option<NaiveDateTime>,
     pub all_stores: bool,
+    pub last_used_at: Option<NaiveDateTime>,
 }
 
 // None is NULL (not DEFAULT, which is NULL anyway): lets SQLite take many
@@ -241,6 +242,7 @@ pub fn insert(
             api_keys::created_by,
             api_keys::expires_at,
             api_keys::all_stores,
+            api_keys::last_used_at,
         ))
         .get_result(conn)?;
     for r in roles {

@@ -2,6 +2,9 @@
 -- store access, secret generations and an append-only history.
 ALTER TABLE api_keys ADD COLUMN expires_at TIMESTAMP;
 ALTER TABLE api_keys ADD COLUMN all_stores BOOLEAN NOT NULL DEFAULT TRUE;
+-- The latest use of any of its secrets (kept beside them, so the list sorts
+-- and filters on it from its own indexes).
+ALTER TABLE api_keys ADD COLUMN last_used_at TIMESTAMP;
 
 -- Secret generations: one current (retires_at NULL), at most one retiring
 -- (retires_at in the future), any number retired (kept for the history).
@@ -37,6 +40,7 @@ CREATE INDEX api_keys_kind_active_created ON api_keys (kind, active, created_at,
 CREATE INDEX api_keys_kind_active_updated ON api_keys (kind, active, updated_at, id, created_at, expires_at, all_stores);
 CREATE INDEX api_keys_kind_active_name ON api_keys (kind, active, name_key, id, created_at, updated_at, expires_at, all_stores);
 CREATE INDEX api_keys_kind_expires ON api_keys (kind, expires_at, id, active, created_at, updated_at, all_stores);
+CREATE INDEX api_keys_kind_last_used ON api_keys (kind, last_used_at, id, active, created_at, updated_at, expires_at, all_stores);
 
 -- What a key may do: (function, action) pairs. GraphQL keys' roles expand
 -- here (Viewer = view; Editor = + edit; Owner = + create, delete); REST keys

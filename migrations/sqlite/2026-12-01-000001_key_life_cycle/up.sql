@@ -25,7 +25,10 @@ CREATE TABLE api_keys_v2 (
     expires_at TIMESTAMP,
     -- "Access to all stores" (1) or "Access to individual stores" (0, the
     -- stores are in api_key_stores).
-    all_stores BOOLEAN NOT NULL DEFAULT 1
+    all_stores BOOLEAN NOT NULL DEFAULT 1,
+    -- The latest use of any of its secrets (kept beside them, so the list
+    -- sorts and filters on it from its own indexes).
+    last_used_at TIMESTAMP
 );
 INSERT INTO api_keys_v2 (id, kind, name, active, channel_id, client_id, created_at,
                          updated_at, created_by, name_key, expires_at, all_stores)
@@ -72,6 +75,7 @@ CREATE INDEX api_keys_kind_active_created ON api_keys (kind, active, created_at,
 CREATE INDEX api_keys_kind_active_updated ON api_keys (kind, active, updated_at, id, created_at, expires_at, all_stores);
 CREATE INDEX api_keys_kind_active_name ON api_keys (kind, active, name_key, id, created_at, updated_at, expires_at, all_stores);
 CREATE INDEX api_keys_kind_expires ON api_keys (kind, expires_at, id, active, created_at, updated_at, all_stores);
+CREATE INDEX api_keys_kind_last_used ON api_keys (kind, last_used_at, id, active, created_at, updated_at, expires_at, all_stores);
 
 -- What a key may do: (function, action) pairs. GraphQL keys' roles expand
 -- here (Viewer = view; Editor = + edit; Owner = + create, delete); REST keys
