@@ -188,7 +188,7 @@ def test_filter_by_is_active_dates_and_name(page: Page, keydesk, keys, axe_sourc
     assert_accessible(page, axe_source)
 
     filters.get_by_label("Search by name").fill("")
-    filters.get_by_label("Any").check()
+    filters.get_by_role("group", name="Is Active").get_by_label("Any").check()
     expect(count.locator("strong")).to_have_text(f"{N} keys")
 
     # Date ranges: every key was made today (UTC), none yesterday.
@@ -208,7 +208,7 @@ def test_filter_by_is_active_dates_and_name(page: Page, keydesk, keys, axe_sourc
         # The filter panel is reset too, not only the list.
         open_filters(page)
         expect(filters.get_by_label(f"{field} from")).to_have_value("")
-        expect(filters.get_by_label("Any")).to_be_checked()
+        expect(filters.get_by_role("group", name="Is Active").get_by_label("Any")).to_be_checked()
 
     # Clear filters also resets Is Active and the search.
     open_filters(page)
