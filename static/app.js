@@ -279,6 +279,10 @@
       if (t.checked && t.getAttribute("data-grid-col") !== "view") {
         gridBoxes(grid, "data-action", "view").forEach(function (b) { b.checked = true; });
       }
+      // Without View nothing else stands.
+      if (!t.checked && t.getAttribute("data-grid-col") === "view") {
+        grid.querySelectorAll('input[name="grant"]:not([disabled])').forEach(function (b) { b.checked = false; });
+      }
     } else if (t.hasAttribute("data-grid-row")) {
       gridBoxes(grid, "data-function", t.getAttribute("data-grid-row")).forEach(function (b) { b.checked = t.checked; });
     } else if (t.name === "grant") {
