@@ -435,3 +435,41 @@ async fn no_audit_event_holds_a_secret() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_key_whose_stores_were_deleted_reaches_none_and_says_so() {
+    let app = owner_app().await;
+    let berlin = insert_store(&app, "Berlin", "berlin").await;
+    let b = berlin.to_string();
+    create(
+        &app,
+        "rest",
+        &[
+            ("name", "limited"),
+            ("access_type", "individual"),
+            ("store", &b),
+        ],
+    )
+    .await;
+    let id = app.api_key_id("rest", "limited").await.unwrap();
+    app.with_db(move |c| keydesk::models::store::delete(c, berlin).unwrap())
+        .await;
+    let st = state_of(&app, "rest", id).await;
+    assert_eq!(st.stores, keydesk::domain::StoreAccess::individual(vec![]));
+    assert!(!st.stores.allows(berlin), "not silently all stores");
+    let body = app
+        .get(&format!("/admin/api-keys/rest/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("This key reaches no store"));
+    // Saving it asks for a choice rather than widening it.
+    let resp = app
+        .post_form(
+            &format!("/admin/api-keys/rest/{id}"),
+            &[("name", "limited"), ("access_type", "individual")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
