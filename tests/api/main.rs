@@ -24,4 +24,5 @@ mod migration;
 mod roles;
 mod sessions;
 mod setup;
+mod stores;
 mod users;
