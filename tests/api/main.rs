@@ -2,6 +2,7 @@
 //! feature. Every test starts the real app with its own database; see
 //! `helpers.rs`.
 
+mod audit;
 mod auth;
 mod cli;
 mod concurrency;
