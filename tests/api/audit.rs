@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::helpers::{html, spawn_app, text_of, TestApp};
 use crate::keys_support::{create, error_of, insert_key, secret_field, sel, ts};
-use crate::stores::{add_store, events, snapshot, store_id, People, Who};
+use crate::pages_support::{add_store, events, snapshot, store_id, People, Who};
 
 /// The audit table as the page shows it: one `Vec` of cell texts per row.
 fn table(page: &Html) -> Vec<Vec<String>> {

@@ -22,6 +22,7 @@ mod keys_list;
 mod keys_refresh;
 mod keys_support;
 mod migration;
+mod pages_support;
 mod roles;
 mod sessions;
 mod setup;
