@@ -438,3 +438,23 @@ async fn a_keys_history_partial_has_its_last_ten_events_and_a_link_to_all() {
         Some("ERP sync")
     );
 }
+
+#[tokio::test]
+async fn the_filter_form_works_with_htmx_too() {
+    let app = spawn_app().await;
+    app.sign_in_with_roles("vera", &["api-key:viewer"]).await;
+    record(&app, "2026-12-01 10:00:00", "bob", "key.created", None).await;
+    record(&app, "2026-12-01 11:00:00", "olivia", "key.edited", None).await;
+    let page = html(app.get("/admin/audit").await).await;
+    let form = page.select(&sel("form#audit-filters")).next().unwrap();
+    assert_eq!(form.value().attr("method"), Some("get"));
+    assert_eq!(form.value().attr("hx-select"), Some("#main"));
+    // htmx gets the same page and swaps its <main>: filters and list agree.
+    let resp = app.get_htmx("/admin/audit?actor=bob").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = html(resp).await;
+    assert_eq!(table(&page).len(), 1);
+    assert!(text_of(&page, "#main summary")
+        .unwrap()
+        .contains("(in use)"));
+}
