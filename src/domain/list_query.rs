@@ -197,7 +197,8 @@ pub struct DateRange {
 }
 
 impl DateRange {
-    fn parse(label: &str, from: Option<&str>, to: Option<&str>) -> Result<Self, String> {
+    /// Both ends as typed; `label` names the filter in the message.
+    pub fn parse(label: &str, from: Option<&str>, to: Option<&str>) -> Result<Self, String> {
         let from = parse_date(label, "from", from)?;
         let to = parse_date(label, "to", to)?;
         if let (Some(f), Some(t)) = (from, to) {
@@ -241,7 +242,9 @@ fn parse_date(label: &str, end: &str, raw: Option<&str>) -> Result<Option<NaiveD
         })
 }
 
-fn shorten(s: &str) -> String {
+/// A bad value as a message quotes it: at most 20 characters, no control
+/// characters.
+pub(crate) fn shorten(s: &str) -> String {
     let mut out: String = s.chars().filter(|c| !c.is_control()).take(20).collect();
     if s.chars().count() > 20 {
         out.push('…');

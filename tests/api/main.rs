@@ -2,6 +2,7 @@
 //! feature. Every test starts the real app with its own database; see
 //! `helpers.rs`.
 
+mod audit;
 mod auth;
 mod cli;
 mod concurrency;
@@ -21,7 +22,9 @@ mod keys_list;
 mod keys_refresh;
 mod keys_support;
 mod migration;
+mod pages_support;
 mod roles;
 mod sessions;
 mod setup;
+mod stores;
 mod users;
