@@ -131,6 +131,11 @@ def test_rest_key_with_grid_stores_and_expiry_then_refresh(page: Page, keydesk, 
     d.get_by_role("button", name="Stop the old secret now").click()
     expect(d).to_contain_text("The old secret was stopped")
     expect(d.locator(".key-secrets tbody tr").nth(1)).to_contain_text("Retired")
+    # Every step in its history.
+    history = d.locator(".key-history")
+    for step in ["Key created", "Key refreshed", "Old secret stopped"]:
+        expect(history).to_contain_text(step)
+    assert_accessible(page, axe_source, "dialog[open]")
 
 
 def test_grid_and_store_picker_by_keyboard(page: Page, keydesk, axe_source):
@@ -210,3 +215,27 @@ def test_life_fields_without_javascript(browser, keydesk):
     new = page.get_by_role("textbox", name="Client Secret").input_value()
     assert new != secret and new.startswith("kd_rest_")
     ctx.close()
+
+
+def test_stores_and_history_pages(page: Page, keydesk, axe_source):
+    sign_in(page, keydesk)
+    page.goto(keydesk.url + "/admin/api-keys/graphql")
+    page.get_by_role("link", name="Stores", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Stores")).to_be_visible()
+    expect(page.get_by_role("cell", name="Berlin", exact=True)).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("Graz")
+    page.get_by_label("Code", exact=True).fill("graz")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("cell", name="Graz", exact=True)).to_be_visible()
+    # A duplicate code: the message beside the field, nothing added.
+    page.get_by_label("Name", exact=True).fill("Graz again")
+    page.get_by_label("Code", exact=True).fill("graz")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator(".field-error")).to_be_visible()
+    assert_accessible(page, axe_source)
+
+    page.goto(keydesk.url + "/admin/audit")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Store created")
+    assert_accessible(page, axe_source)
+    screenshot(page, "history.png")

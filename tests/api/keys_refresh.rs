@@ -153,6 +153,16 @@ async fn stop_the_old_secret_now_ends_the_grace_period() {
         actions,
         ["key.created", "key.refreshed", "key.old_secret_stopped"]
     );
+    // The key's dialog tells its history, newest first, with a link to all of it.
+    let body = app.get(&base).await.text().await.unwrap();
+    let (stopped, refreshed, created) = (
+        body.find("Old secret stopped")
+            .expect("stop in the history"),
+        body.find("Key refreshed").expect("refresh in the history"),
+        body.find("Key created").expect("creation in the history"),
+    );
+    assert!(stopped < refreshed && refreshed < created);
+    assert!(body.contains(&format!("/admin/audit?key={id}")));
 }
 
 #[tokio::test]

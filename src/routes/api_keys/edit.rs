@@ -22,6 +22,7 @@ use crate::models::api_key::KeyRole;
 use crate::models::audit::Actor;
 use crate::models::channel::{self, Channel};
 use crate::models::store::{self, Store};
+use crate::routes::audit::{key_history, KeyHistory};
 use crate::state::AppState;
 use crate::web::{Form, PageCtx};
 
@@ -57,6 +58,8 @@ pub struct EditForm {
     pub no_permissions: bool,
     /// Said at the top, e.g. after "Stop the old secret now".
     pub notice: Option<String>,
+    /// The key's last events (`templates/audit/_key_history.html`).
+    pub history: KeyHistory,
 }
 
 impl EditForm {
@@ -83,7 +86,7 @@ impl EditForm {
     ) -> Self {
         let kind = st.kind();
         let key = st.key;
-        let (channels, stores) = loaded;
+        let (channels, stores, history) = loaded;
         let identifier = key.client_id.clone().unwrap_or_else(|| {
             st.secrets
                 .iter()
@@ -119,17 +122,19 @@ impl EditForm {
             secrets,
             no_permissions: !kind.is_graphql() && st.grants.is_empty(),
             notice: None,
+            history,
         }
     }
 }
 
-/// The channels and stores the dialog offers.
-pub type Lists = (Vec<Channel>, Vec<Store>);
+/// The channels and stores the dialog offers, and the key's history.
+pub type Lists = (Vec<Channel>, Vec<Store>, KeyHistory);
 
 pub async fn load(db: &Db, kind: KeyKind, id: i64) -> Result<(KeyState, Lists), AppError> {
     db.run(move |c| {
         let st = keys::load_state(c, kind, id)?;
-        Ok((st, (channel::all(c)?, store::all(c)?)))
+        let history = key_history(c, id)?;
+        Ok((st, (channel::all(c)?, store::all(c)?, history)))
     })
     .await
 }
