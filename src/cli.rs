@@ -76,6 +76,17 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYDESK_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
 
+    /// Proxies (addresses or CIDR blocks, comma-separated or repeated) whose
+    /// X-Forwarded-For header names the client. Without it the socket's
+    /// peer is the client, and the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "KEYDESK_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "ADDR[/BITS]"
+    )]
+    pub trusted_proxies: Vec<crate::throttle::IpNet>,
+
     /// Serve /static/ from this folder instead of the files compiled into the
     /// binary (to restyle without a rebuild).
     #[arg(long, env = "KEYDESK_STATIC_DIR", value_name = "DIR")]
@@ -86,6 +97,20 @@ pub struct ServeArgs {
 pub enum UserCommand {
     /// Create a back-office user; the password is read from standard input.
     Create(UserCreateArgs),
+    /// Set a user's password, read from standard input; their sessions end.
+    SetPassword(UserSetPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserSetPasswordArgs {
+    pub username: String,
+
+    /// Read the password from standard input (the only way to pass one).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::db::DatabaseUrl;
+use crate::throttle::{Policy, TrustedProxies};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -19,6 +20,10 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Serve `/static/` from this folder instead of the copy compiled in.
     pub static_dir: Option<std::path::PathBuf>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// How failed sign-ins (and client authentications) are slowed down.
+    pub throttle: Policy,
 }
 
 impl Settings {
@@ -34,6 +39,8 @@ impl Settings {
             workers: None,
             db_pool_size: 10,
             static_dir: None,
+            trusted_proxies: TrustedProxies::default(),
+            throttle: Policy::default(),
         }
     }
 }
@@ -50,6 +57,8 @@ impl From<ServeArgs> for Settings {
             workers: a.workers,
             db_pool_size: a.db_pool_size.max(1),
             static_dir: a.static_dir,
+            trusted_proxies: TrustedProxies(a.trusted_proxies),
+            throttle: Policy::default(),
         }
     }
 }

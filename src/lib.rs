@@ -15,4 +15,5 @@ pub mod routes;
 pub mod schema;
 pub mod startup;
 pub mod state;
+pub mod throttle;
 pub mod web;

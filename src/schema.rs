@@ -25,6 +25,7 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
     }
 }
 
@@ -68,6 +69,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    auth_throttle (scope, subject) {
+        scope -> Text,
+        subject -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(api_keys -> channels (channel_id));
 diesel::joinable!(api_key_roles -> api_keys (api_key_id));
@@ -80,4 +91,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     channels,
     api_keys,
     api_key_roles,
+    auth_throttle,
 );

@@ -22,11 +22,13 @@ use crate::middleware;
 use crate::models::{setting, user};
 use crate::routes;
 use crate::state::AppState;
+use crate::throttle::Throttle;
 
 pub struct Application {
     port: u16,
     server: Server,
     store: DbSessionStore,
+    throttle: Throttle,
     setup_url: Option<String>,
 }
 
@@ -114,6 +116,12 @@ impl Application {
 
         let store =
             DbSessionStore::new(db.clone(), settings.idle_timeout, settings.absolute_timeout);
+        let throttle = Throttle::new(
+            db.clone(),
+            settings.throttle.clone(),
+            settings.trusted_proxies.clone(),
+        );
+        let throttle_data = web::Data::new(throttle.clone());
         let state = web::Data::new(AppState { key_pepper });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;
@@ -138,6 +146,7 @@ impl Application {
             App::new()
                 .app_data(db_data.clone())
                 .app_data(state.clone())
+                .app_data(throttle_data.clone())
                 .app_data(web::FormConfig::default().error_handler(|e, _| {
                     crate::error::AppError::bad_request(format!("The form is not valid: {e}."))
                         .into()
@@ -184,6 +193,7 @@ impl Application {
             port: addr.port(),
             server,
             store,
+            throttle,
             setup_url,
         })
     }
@@ -199,6 +209,7 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let store = self.store;
+        let throttle = self.throttle;
         let purge = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(300));
             loop {
@@ -207,6 +218,9 @@ impl Application {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(purged = n, "expired sessions removed"),
                     Err(e) => tracing::warn!(error = %e, "purging sessions failed"),
+                }
+                if let Err(e) = throttle.purge().await {
+                    tracing::warn!(error = %e, "purging sign-in counters failed");
                 }
             }
         });

@@ -8,7 +8,7 @@ use std::future::{ready, Ready};
 use crate::crypto::random_token;
 use crate::error::AppError;
 
-const USER_ID: &str = "uid";
+pub(crate) const USER_ID: &str = "uid";
 const CSRF: &str = "csrf";
 
 pub struct UserSession(Session);

@@ -173,6 +173,27 @@ pub fn set_active(conn: &mut DbConnection, user_id: i64, active: bool) -> QueryR
         .execute(conn)
 }
 
+/// Stores a new password hash. Callers that change a password (not those that
+/// only upgrade the hash) also end the user's sessions.
+pub fn set_password_hash(conn: &mut DbConnection, user_id: i64, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(super::now_utc()),
+        ))
+        .execute(conn)
+}
+
+/// Sets a new password and ends every session of the user, in one
+/// transaction: a stolen session dies with the old password.
+pub fn change_password(conn: &mut DbConnection, user_id: i64, hash: &str) -> QueryResult<usize> {
+    crate::db::write_transaction(conn, |c| {
+        let n = set_password_hash(c, user_id, hash)?;
+        super::session::delete_for_user(c, user_id)?;
+        Ok(n)
+    })
+}
+
 pub fn delete(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
     diesel::delete(users::table.find(user_id)).execute(conn)
 }

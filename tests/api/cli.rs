@@ -113,12 +113,12 @@ async fn a_duplicate_username_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn a_short_password_is_refused_and_writes_nothing() {
     let app = spawn_app().await;
-    let out = create_user(&app, "alice", &["api-key:viewer"], "elevenchars").await;
-    assert_refused(&out, "12 characters");
+    let out = create_user(&app, "alice", &["api-key:viewer"], "fourteen chars").await;
+    assert_refused(&out, "at least 15 characters");
     assert!(!app.user_exists("alice").await);
 
     // Nothing half-written blocks the same name afterwards.
-    let out = create_user(&app, "alice", &["api-key:viewer"], "twelve chars").await;
+    let out = create_user(&app, "alice", &["api-key:viewer"], "fifteen chars!!").await;
     assert!(out.status.success(), "{}", stderr(&out));
 }
 

@@ -161,7 +161,7 @@ async fn a_bad_setup_form_is_shown_again_and_creates_nobody() {
     let page = html(resp).await;
     assert!(text_of(&page, "#password-error")
         .unwrap()
-        .contains("at least 12 characters"));
+        .contains("at least 15 characters"));
     let resp = app
         .post_form(
             "/setup",

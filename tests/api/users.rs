@@ -165,7 +165,7 @@ async fn bad_new_users_are_explained_and_nothing_is_written() {
         ("", NEW_PASSWORD, NEW_PASSWORD, "Enter a username"),
         ("x", NEW_PASSWORD, NEW_PASSWORD, "3 to 64"),
         ("<b>bold</b>", NEW_PASSWORD, NEW_PASSWORD, "letters, digits"),
-        ("shorty", "short", "short", "at least 12"),
+        ("shorty", "short", "short", "at least 15"),
         (
             "mismatch",
             NEW_PASSWORD,

@@ -89,7 +89,7 @@ pub async fn submit(
     db.run(move |c| check_token(c, &t)).await?;
 
     let username = Username::parse(&form.username);
-    let pw = Password::parse_new(&form.password).and_then(|p| {
+    let pw = Password::parse_new(&form.password, &form.username).and_then(|p| {
         if form.password == form.password_confirm {
             Ok(p)
         } else {

@@ -70,7 +70,7 @@ pub async fn submit(
     };
 
     let username = Username::parse(raw_username);
-    let pw = Password::parse_new(raw_password).and_then(|p| {
+    let pw = Password::parse_new(raw_password, raw_username).and_then(|p| {
         if raw_password == confirm {
             Ok(p)
         } else {
