@@ -172,6 +172,7 @@ impl Application {
                         .wrap(from_fn(middleware::errors_in_layout))
                         .wrap(from_fn(load_user))
                         .wrap(sessions)
+                        .wrap(from_fn(csrf::refuse_cross_site))
                         .configure(routes::configure),
                 )
         })

@@ -19,6 +19,59 @@ pub const FIELD: &str = "csrf_token";
 /// Form bodies read to find the token; larger bodies are refused.
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
+/// The second layer, before the session is even loaded: a state-changing
+/// request that the browser says comes from another site (`Sec-Fetch-Site:
+/// cross-site`, or an `Origin` that is not this host) is refused, whatever
+/// token it carries. Requests without those headers (scripts, old browsers)
+/// are left to the token.
+pub async fn refuse_cross_site(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        if let Some(why) = cross_site(req.request()) {
+            tracing::warn!(path = %req.path(), why, "cross-site state-changing request refused");
+            return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// Why the request is cross-site, if it is.
+fn cross_site(req: &actix_web::HttpRequest) -> Option<&'static str> {
+    let h = req.headers();
+    if h.get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+    {
+        return Some("Sec-Fetch-Site: cross-site");
+    }
+    let origin = h.get(header::ORIGIN)?;
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin.to_str().ok(), host) {
+        (Some(o), Some(host)) if same_authority(o, host) => None,
+        _ => Some("Origin of another site"),
+    }
+}
+
+/// `Origin: http://host:port` against `Host: host:port`, default ports
+/// aside; `null` and anything unparsable count as another site.
+fn same_authority(origin: &str, host: &str) -> bool {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return false,
+    };
+    let norm = |a: &str| {
+        let a = a.trim_end_matches('/').to_ascii_lowercase();
+        a.strip_suffix(default_port).map(str::to_owned).unwrap_or(a)
+    };
+    !authority.contains('/') && norm(authority) == norm(host)
+}
+
 pub async fn protect(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -88,7 +141,28 @@ fn bytes_to_payload(buf: Bytes) -> actix_web::dev::Payload {
 
 #[cfg(test)]
 mod tests {
-    use super::form_field;
+    use super::{form_field, same_authority};
+
+    #[test]
+    fn origins_match_the_host_only_exactly() {
+        assert!(same_authority("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(same_authority("https://keydesk.example", "keydesk.example"));
+        assert!(same_authority(
+            "https://keydesk.example",
+            "keydesk.example:443"
+        ));
+        assert!(same_authority("https://KeyDesk.example", "keydesk.example"));
+        for other in [
+            "null",
+            "http://evil.example",
+            "http://127.0.0.1:8081",
+            "http://keydesk.example.evil.example",
+            "keydesk.example",
+            "ftp://keydesk.example",
+        ] {
+            assert!(!same_authority(other, "keydesk.example"), "{other}");
+        }
+    }
 
     #[test]
     fn finds_the_token_among_fields() {
