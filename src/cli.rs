@@ -87,6 +87,15 @@ pub struct ServeArgs {
     )]
     pub trusted_proxies: Vec<crate::throttle::IpNet>,
 
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "KEYDESK_MAX_BODY_BYTES", default_value_t = 256 * 1024, value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
+    pub max_body_bytes: u64,
+
+    /// Seconds a client has to send a request's head (slow clients get 408
+    /// and are disconnected, so they cannot hold workers).
+    #[arg(long, env = "KEYDESK_REQUEST_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub request_timeout: u64,
+
     /// Serve /static/ from this folder instead of the files compiled into the
     /// binary (to restyle without a rebuild).
     #[arg(long, env = "KEYDESK_STATIC_DIR", value_name = "DIR")]

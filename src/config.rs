@@ -24,6 +24,10 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// How failed sign-ins (and client authentications) are slowed down.
     pub throttle: Policy,
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// Time a client has to send the request head (408 after it).
+    pub request_timeout: Duration,
 }
 
 impl Settings {
@@ -41,6 +45,8 @@ impl Settings {
             static_dir: None,
             trusted_proxies: TrustedProxies::default(),
             throttle: Policy::default(),
+            max_body_bytes: crate::web::BodyLimit::DEFAULT,
+            request_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -59,6 +65,8 @@ impl From<ServeArgs> for Settings {
             static_dir: a.static_dir,
             trusted_proxies: TrustedProxies(a.trusted_proxies),
             throttle: Policy::default(),
+            max_body_bytes: crate::web::BodyLimit::DEFAULT,
+            request_timeout: Duration::from_secs(5),
         }
     }
 }

@@ -14,6 +14,12 @@ pub enum AppError {
     /// A state-changing request without a valid CSRF token.
     #[error("csrf token missing or wrong")]
     Csrf,
+    /// A body over the configured limit.
+    #[error("request body over {0} bytes")]
+    PayloadTooLarge(usize),
+    /// A form posted as something else than a url-encoded form.
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
     /// Signed in, but the role does not allow this.
     #[error("forbidden")]
     Forbidden,
@@ -47,6 +53,13 @@ impl AppError {
     fn user_message(&self) -> String {
         match self {
             Self::BadRequest(m) | Self::NotFound(m) | Self::Conflict(m) => m.clone(),
+            Self::PayloadTooLarge(limit) => format!(
+                "What you sent is larger than keydesk accepts ({} KiB at most). Shorten it and try again.",
+                limit / 1024
+            ),
+            Self::UnsupportedMediaType => {
+                "Send the form as application/x-www-form-urlencoded, as the page does.".into()
+            }
             Self::Csrf => {
                 "This form has expired or did not come from keydesk. Reload the page and try again."
                     .into()
@@ -75,6 +88,8 @@ impl AppError {
             StatusCode::BAD_REQUEST => "Check your input",
             StatusCode::FORBIDDEN => "Access denied",
             StatusCode::NOT_FOUND => "Not found",
+            StatusCode::PAYLOAD_TOO_LARGE => "Too large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Not a form",
             StatusCode::CONFLICT => "Not possible",
             StatusCode::SERVICE_UNAVAILABLE => "Temporarily unavailable",
             _ => "Something went wrong",
@@ -128,6 +143,8 @@ impl ResponseError for AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Csrf | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) | Self::Database(diesel::result::Error::NotFound) => {
                 StatusCode::NOT_FOUND
             }

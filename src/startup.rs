@@ -127,6 +127,7 @@ impl Application {
         let secure = settings.secure_cookies;
         let idle = settings.idle_timeout;
         let server_store = store.clone();
+        let max_body = settings.max_body_bytes;
 
         let mut server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(server_store.clone(), session_key.clone())
@@ -147,6 +148,7 @@ impl Application {
                 .app_data(db_data.clone())
                 .app_data(state.clone())
                 .app_data(throttle_data.clone())
+                .app_data(crate::web::BodyLimit(max_body))
                 .app_data(web::FormConfig::default().error_handler(|e, _| {
                     crate::error::AppError::bad_request(format!("The form is not valid: {e}."))
                         .into()
@@ -176,6 +178,15 @@ impl Application {
                         .configure(routes::configure),
                 )
         })
+        // actix's limits, set here so they are visible: a slow or silent
+        // client gets 408 after the request timeout; idle keep-alive
+        // connections close; the head is capped by actix-http itself (128 KiB,
+        // 96 headers: 431 or 400 beyond).
+        .client_request_timeout(settings.request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(actix_web::http::KeepAlive::Timeout(Duration::from_secs(15)))
+        .max_connections(10_000)
+        .backlog(1024)
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr, source })?
         .shutdown_timeout(10);

@@ -16,8 +16,6 @@ use crate::error::AppError;
 
 pub const HEADER: &str = "x-csrf-token";
 pub const FIELD: &str = "csrf_token";
-/// Form bodies read to find the token; larger bodies are refused.
-const MAX_FORM_BYTES: usize = 256 * 1024;
 
 /// The second layer, before the session is even loaded: a state-changing
 /// request that the browser says comes from another site (`Sec-Fetch-Site:
@@ -85,8 +83,14 @@ pub async fn protect(
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    if provided.is_none() && is_form(&req) {
-        let body = match read_body(&mut req).await {
+    if provided.is_none() && crate::web::is_form(req.headers()) {
+        let limit = crate::web::BodyLimit::of(req.request());
+        let body = if crate::web::declared_too_large(req.headers(), limit) {
+            Err(AppError::PayloadTooLarge(limit))
+        } else {
+            crate::web::read_limited(req.take_payload(), limit).await
+        };
+        let body = match body {
             Ok(b) => b,
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         };
@@ -102,27 +106,6 @@ pub async fn protect(
             Ok(req.error_response(AppError::Csrf).map_into_right_body())
         }
     }
-}
-
-fn is_form(req: &ServiceRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
-}
-
-async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, AppError> {
-    use futures_util::StreamExt;
-    let mut payload = req.take_payload();
-    let mut body = actix_web::web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::bad_request("The form could not be read."))?;
-        if body.len() + chunk.len() > MAX_FORM_BYTES {
-            return Err(AppError::bad_request("The form is too large."));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

@@ -17,6 +17,7 @@ mod keys_delete;
 mod keys_edit;
 mod keys_list;
 mod keys_support;
+mod limits;
 mod passwords;
 mod roles;
 mod sessions;
