@@ -167,6 +167,11 @@ impl ResponseError for AppError {
         }
         let message = self.user_message();
         let mut resp = render_error(status, self.title(), &message);
+        with_security_headers(&mut resp);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
         resp.extensions_mut().insert(ErrorInfo {
             title: self.title(),
             message,
@@ -199,6 +204,27 @@ pub fn render_error(status: StatusCode, title: &str, message: &str) -> HttpRespo
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
+}
+
+/// The security headers of every response.
+pub fn security_headers(secure: bool) -> Vec<(&'static str, &'static str)> {
+    crate::startup::header_list(secure)
+}
+
+/// Adds the security headers an error response needs when it leaves
+/// through actix's error path, where the header middleware does not run
+/// (HSTS aside: a browser has it from any earlier response).
+pub fn with_security_headers(resp: &mut HttpResponse) {
+    for (name, value) in security_headers(false) {
+        if let (Ok(n), Ok(v)) = (
+            header::HeaderName::try_from(name),
+            header::HeaderValue::from_str(value),
+        ) {
+            if !resp.headers().contains_key(&n) {
+                resp.headers_mut().insert(n, v);
+            }
+        }
+    }
 }
 
 impl From<actix_web::error::BlockingError> for AppError {

@@ -45,8 +45,53 @@ pub enum StartupError {
     },
 }
 
+/// What no page of keydesk uses; denied to the page and anything it embeds.
+const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
+    geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), \
+    publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()";
+
+/// Two years, as the HSTS preload list asks; sent only with --secure-cookies
+/// (behind TLS).
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// `__Host-` behind TLS: the browser then insists on Secure, Path=/ and no
+/// Domain, so no subdomain can set or shadow the cookie.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-keydesk_session"
+    } else {
+        "keydesk_session"
+    }
+}
+
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The headers every response carries (error responses made outside the
+/// middleware get them from `error::with_security_headers`).
+fn security_headers(secure: bool) -> DefaultHeaders {
+    let mut h = DefaultHeaders::new();
+    for (name, value) in crate::error::security_headers(secure) {
+        h = h.add((name, value));
+    }
+    h
+}
+
+/// The list both the middleware and bare error responses use.
+pub(crate) fn header_list(secure: bool) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![
+        ("Content-Security-Policy", CSP),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+    ];
+    if secure {
+        v.push(("Strict-Transport-Security", HSTS));
+    }
+    v
+}
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
@@ -105,11 +150,11 @@ impl Application {
             })
             .await
             .map_err(|e| StartupError::Database(format!("cannot read server settings: {e}")))?;
-        let session_key = hex::decode(session_key)
+        let session_key_bytes = hex::decode(session_key)
             .ok()
             .filter(|k| k.len() >= 32)
-            .map(|k| Key::derive_from(&k))
             .ok_or_else(|| StartupError::Database("the stored session key is malformed".into()))?;
+        let session_key = Key::derive_from(&session_key_bytes);
 
         // Compute the dummy hash now, not during the first sign-in.
         let _ = web::block(password::warm_up).await;
@@ -122,6 +167,10 @@ impl Application {
             settings.trusted_proxies.clone(),
         );
         let throttle_data = web::Data::new(throttle.clone());
+        let anon_csrf = web::Data::new(csrf::AnonCsrf::new(
+            &session_key_bytes,
+            settings.secure_cookies,
+        ));
         let state = web::Data::new(AppState { key_pepper });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;
@@ -131,7 +180,7 @@ impl Application {
 
         let mut server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(server_store.clone(), session_key.clone())
-                .cookie_name("keydesk_session".into())
+                .cookie_name(session_cookie_name(secure).into())
                 .cookie_secure(secure)
                 .cookie_http_only(true)
                 .cookie_same_site(SameSite::Lax)
@@ -148,18 +197,13 @@ impl Application {
                 .app_data(db_data.clone())
                 .app_data(state.clone())
                 .app_data(throttle_data.clone())
+                .app_data(anon_csrf.clone())
                 .app_data(crate::web::BodyLimit(max_body))
                 .app_data(web::FormConfig::default().error_handler(|e, _| {
                     crate::error::AppError::bad_request(format!("The form is not valid: {e}."))
                         .into()
                 }))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("Content-Security-Policy", CSP))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "same-origin")),
-                )
+                .wrap(security_headers(secure))
                 .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, middleware::plain_404))
                 .wrap(from_fn(middleware::log_request))
                 .wrap(from_fn(middleware::head_as_get))
@@ -172,6 +216,7 @@ impl Application {
                         .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
                         .wrap(from_fn(csrf::protect))
                         .wrap(from_fn(middleware::errors_in_layout))
+                        .wrap(from_fn(csrf::set_anon_cookie))
                         .wrap(from_fn(load_user))
                         .wrap(sessions)
                         .wrap(from_fn(csrf::refuse_cross_site))

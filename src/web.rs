@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::auth::{guard, CurrentUser, UserSession};
+use crate::auth::{guard, CurrentUser};
 use crate::domain::{AccessLevel, BackofficeRole};
 use crate::error::AppError;
 
@@ -124,7 +124,7 @@ impl PageCtx {
     pub fn from_request(req: &HttpRequest) -> Self {
         Self {
             user: guard::current_user(req),
-            csrf: UserSession::from_request(req).csrf_token(),
+            csrf: crate::auth::csrf::page_token(req),
             path: req.path().to_owned(),
         }
     }

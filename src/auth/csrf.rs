@@ -1,7 +1,10 @@
 //! CSRF protection for every state-changing request (synchronizer token).
-//! The token lives in the session; a form sends it as `csrf_token`, htmx as
-//! the `X-CSRF-Token` header (app.js copies it from the page's meta tag).
-//! Wrapped around all dynamic routes, so no handler can forget it.
+//! For a signed-in user the token lives in the session; a visitor who has
+//! not signed in gets a signed double-submit token in its own cookie, so the
+//! sign-in form needs no session row. A form sends the token as
+//! `csrf_token`, htmx as the `X-CSRF-Token` header (app.js copies it from the
+//! page's meta tag). Wrapped around all dynamic routes, so no handler can
+//! forget it; `refuse_cross_site` is the second layer, in front.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -15,6 +18,87 @@ use crate::crypto::constant_time_eq;
 use crate::error::AppError;
 
 pub const HEADER: &str = "x-csrf-token";
+
+/// The signed double-submit token of visitors who have not signed in:
+/// `random.hmac(random)` in a cookie, and the same in the form. A forged
+/// cookie needs the server's key; a cross-site form cannot read the cookie.
+#[derive(Clone)]
+pub struct AnonCsrf {
+    key: Vec<u8>,
+    secure: bool,
+}
+
+/// A token made during this request, for `protect` to set as the cookie.
+#[derive(Clone)]
+struct NewAnonToken(String);
+
+impl AnonCsrf {
+    pub fn new(session_key: &[u8], secure: bool) -> Self {
+        Self {
+            key: crate::crypto::hmac_sha256_hex(session_key, b"keydesk anonymous csrf")
+                .into_bytes(),
+            secure,
+        }
+    }
+
+    /// `__Host-` with `--secure-cookies`: no subdomain can plant one.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-keydesk_csrf"
+        } else {
+            "keydesk_csrf"
+        }
+    }
+
+    fn sign(&self, random: &str) -> String {
+        format!(
+            "{random}.{}",
+            crate::crypto::hmac_sha256_hex(&self.key, random.as_bytes())
+        )
+    }
+
+    fn valid(&self, token: &str) -> bool {
+        token
+            .split_once('.')
+            .is_some_and(|(random, _)| constant_time_eq(&self.sign(random), token))
+    }
+
+    /// The request's cookie token when it is one of ours.
+    fn cookie_token(&self, req: &actix_web::HttpRequest) -> Option<String> {
+        req.cookie(self.cookie_name())
+            .map(|c| c.value().to_owned())
+            .filter(|t| self.valid(t))
+    }
+
+    fn cookie(&self, token: &str) -> actix_web::cookie::Cookie<'static> {
+        actix_web::cookie::Cookie::build(self.cookie_name(), token.to_owned())
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(actix_web::cookie::SameSite::Strict)
+            .finish()
+    }
+}
+
+/// The CSRF token a page embeds: the session's for a signed-in user, else
+/// the visitor's cookie token (made now if there is none; no session write).
+pub fn page_token(req: &actix_web::HttpRequest) -> String {
+    if let Some(t) = UserSession::from_request(req).existing_csrf_token() {
+        return t;
+    }
+    let Some(anon) = req.app_data::<actix_web::web::Data<AnonCsrf>>() else {
+        return String::new();
+    };
+    if let Some(t) = anon.cookie_token(req) {
+        return t;
+    }
+    if let Some(t) = req.extensions().get::<NewAnonToken>() {
+        return t.0.clone();
+    }
+    let t = anon.sign(&crate::crypto::random_token(32));
+    req.extensions_mut().insert(NewAnonToken(t.clone()));
+    t
+}
 pub const FIELD: &str = "csrf_token";
 
 /// The second layer, before the session is even loaded: a state-changing
@@ -70,6 +154,26 @@ fn same_authority(origin: &str, host: &str) -> bool {
     !authority.contains('/') && norm(authority) == norm(host)
 }
 
+/// Sets the cookie of a visitor token made while answering (by a page or
+/// an error page); sits outside the layout middleware for that reason.
+pub async fn set_anon_cookie(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let new = res.request().extensions().get::<NewAnonToken>().cloned();
+    let anon = res
+        .request()
+        .app_data::<actix_web::web::Data<AnonCsrf>>()
+        .cloned();
+    if let (Some(t), Some(anon)) = (new, anon) {
+        if let Err(e) = res.response_mut().add_cookie(&anon.cookie(&t.0)) {
+            tracing::warn!(error = %e, "the CSRF cookie could not be set");
+        }
+    }
+    Ok(res)
+}
+
 pub async fn protect(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -77,7 +181,12 @@ pub async fn protect(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(next.call(req).await?.map_into_left_body());
     }
-    let expected = UserSession::from_request(req.request()).existing_csrf_token();
+    let expected = UserSession::from_request(req.request())
+        .existing_csrf_token()
+        .or_else(|| {
+            req.app_data::<actix_web::web::Data<AnonCsrf>>()
+                .and_then(|a| a.cookie_token(req.request()))
+        });
     let mut provided = req
         .headers()
         .get(HEADER)

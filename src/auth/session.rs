@@ -37,16 +37,6 @@ impl UserSession {
         self.0.purge();
     }
 
-    /// The session's CSRF token, made on first use.
-    pub fn csrf_token(&self) -> String {
-        if let Some(t) = self.existing_csrf_token() {
-            return t;
-        }
-        let t = random_token(32);
-        let _ = self.0.insert(CSRF, &t);
-        t
-    }
-
     pub fn existing_csrf_token(&self) -> Option<String> {
         self.0.get::<String>(CSRF).ok().flatten()
     }

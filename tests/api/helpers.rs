@@ -195,6 +195,12 @@ impl TestApp {
             .await
     }
 
+    /// How many session rows the database holds.
+    pub async fn session_rows(&self) -> i64 {
+        self.with_db(|c| keydesk::models::session::count(c).unwrap())
+            .await
+    }
+
     /// Lets time pass for the throttle: every block ends now.
     pub async fn end_throttle_blocks(&self) {
         use diesel::{ExpressionMethods, QueryDsl};
