@@ -28,6 +28,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Time a client has to send the request head (408 after it).
     pub request_timeout: Duration,
+    /// What expiry and grace periods are decided by; tests move it.
+    pub clock: crate::clock::Clock,
 }
 
 impl Settings {
@@ -47,6 +49,7 @@ impl Settings {
             throttle: Policy::default(),
             max_body_bytes: crate::web::BodyLimit::DEFAULT,
             request_timeout: Duration::from_secs(5),
+            clock: crate::clock::Clock::default(),
         }
     }
 }
@@ -65,8 +68,9 @@ impl From<ServeArgs> for Settings {
             static_dir: a.static_dir,
             trusted_proxies: TrustedProxies(a.trusted_proxies),
             throttle: Policy::default(),
-            max_body_bytes: crate::web::BodyLimit::DEFAULT,
-            request_timeout: Duration::from_secs(5),
+            max_body_bytes: usize::try_from(a.max_body_bytes).unwrap_or(usize::MAX),
+            request_timeout: Duration::from_secs(a.request_timeout),
+            clock: crate::clock::Clock::default(),
         }
     }
 }

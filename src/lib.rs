@@ -3,12 +3,14 @@
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod keys;
 pub mod middleware;
 pub mod models;
 pub mod routes;

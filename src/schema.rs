@@ -52,12 +52,65 @@ diesel::table! {
         active -> Bool,
         channel_id -> Nullable<BigInt>,
         client_id -> Nullable<Text>,
-        secret_prefix -> Text,
-        secret_hash -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         created_by -> Nullable<BigInt>,
         name_key -> Text,
+        expires_at -> Nullable<Timestamp>,
+        all_stores -> Bool,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_key_secrets (id) {
+        id -> BigInt,
+        api_key_id -> BigInt,
+        prefix -> Text,
+        hash -> Text,
+        created_at -> Timestamp,
+        retires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_key_grants (api_key_id, function, action) {
+        api_key_id -> BigInt,
+        function -> Text,
+        action -> Text,
+    }
+}
+
+diesel::table! {
+    stores (id) {
+        id -> BigInt,
+        name -> Text,
+        code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_key_stores (api_key_id, store_id) {
+        api_key_id -> BigInt,
+        store_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<BigInt>,
+        actor_key_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        action -> Text,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<BigInt>,
+        target_name -> Nullable<Text>,
+        details -> Text,
+        source_ip -> Nullable<Text>,
     }
 }
 
@@ -82,6 +135,10 @@ diesel::table! {
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(api_keys -> channels (channel_id));
 diesel::joinable!(api_key_roles -> api_keys (api_key_id));
+diesel::joinable!(api_key_secrets -> api_keys (api_key_id));
+diesel::joinable!(api_key_grants -> api_keys (api_key_id));
+diesel::joinable!(api_key_stores -> api_keys (api_key_id));
+diesel::joinable!(api_key_stores -> stores (store_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -91,5 +148,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     channels,
     api_keys,
     api_key_roles,
+    api_key_secrets,
+    api_key_grants,
+    stores,
+    api_key_stores,
+    audit_events,
     auth_throttle,
 );

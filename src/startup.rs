@@ -171,7 +171,10 @@ impl Application {
             &session_key_bytes,
             settings.secure_cookies,
         ));
-        let state = web::Data::new(AppState { key_pepper });
+        let state = web::Data::new(AppState {
+            key_pepper,
+            clock: settings.clock.clone(),
+        });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;
         let idle = settings.idle_timeout;

@@ -4,4 +4,5 @@
 pub struct AppState {
     /// HMAC key for API key hashes.
     pub key_pepper: Vec<u8>,
+    pub clock: crate::clock::Clock,
 }

@@ -175,6 +175,11 @@ pub fn see_other(req: &HttpRequest, location: &str) -> HttpResponse {
     }
 }
 
+/// The client's address as the history records it: the socket's peer.
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
 /// A `next` target after sign-in: only a path on this site.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {

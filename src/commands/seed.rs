@@ -1,7 +1,9 @@
 //! `keydesk seed --keys N`: fills a database with generated API keys for
 //! benchmarks and demos. The list looks like a real one: a GraphQL/REST mix,
 //! about a third inactive, several sales channels, 0–3 roles per GraphQL key,
-//! dates over two years, names like "Northwind ERP integration". Secrets are
+//! dates over two years, names like "Northwind ERP integration"; expiries in
+//! the past and the future, store access, REST grants, and some keys in the
+//! grace period of a refresh (two secrets). Secrets are
 //! made and hashed exactly as the create dialog does, with the server's
 //! pepper, so the keys are indistinguishable from real ones.
 
@@ -15,9 +17,10 @@ use diesel::Connection;
 use crate::cli::SeedArgs;
 use crate::db::DbConnection;
 use crate::domain::secret::{new_client_id, NewSecret};
-use crate::domain::{AccessLevel, KeyKind, KeyRoleDefinition};
+use crate::domain::{AccessLevel, Action, Function, Grant, GrantSet, KeyKind, KeyRoleDefinition};
 use crate::models::api_key::{self, KeyRole, NewApiKey, NewKeyWithRoles};
 use crate::models::channel::{self, NewChannel};
+use crate::models::store::{self, NewStore};
 use crate::models::{now_utc, setting};
 
 /// Keys per multi-row INSERT: well under either backend's bound-parameter
@@ -37,6 +40,18 @@ const CHANNELS: [&str; 5] = [
     "Retail Stores",
     "B2B Portal",
     "Mobile App",
+];
+
+/// Stores (name, code), created if missing.
+const STORES: [(&str, &str); 8] = [
+    ("Berlin", "berlin"),
+    ("Hamburg", "hamburg"),
+    ("Munich", "munich"),
+    ("Cologne", "cologne"),
+    ("Vienna", "vienna"),
+    ("Zurich", "zurich"),
+    ("Online Shop", "online"),
+    ("Outlet", "outlet"),
 ];
 
 const PARTNERS: [&str; 40] = [
@@ -142,10 +157,16 @@ pub fn seed(args: SeedArgs) -> ExitCode {
         Err(e) => return super::failure(format!("cannot create the sales channels: {e}")),
     };
 
+    let store_ids = match ensure_stores(&mut conn) {
+        Ok(ids) => ids,
+        Err(e) => return super::failure(format!("cannot create the stores: {e}")),
+    };
+
     let mut gen = Generator {
         rng: SplitMix64(args.seed),
         now: now_utc().and_utc().timestamp(),
         channel_ids,
+        store_ids,
         pepper,
     };
     let total = args.keys as usize;
@@ -174,7 +195,13 @@ pub fn seed(args: SeedArgs) -> ExitCode {
         // index. One statement per call: VACUUM refuses to run in the implicit
         // transaction of a multi-statement query. (keydesk never runs ANALYZE
         // on SQLite, so neither does seed.)
-        for table in ["api_keys", "api_key_roles"] {
+        for table in [
+            "api_keys",
+            "api_key_roles",
+            "api_key_grants",
+            "api_key_stores",
+            "api_key_secrets",
+        ] {
             if let Err(e) = conn.batch_execute(&format!("VACUUM ANALYZE {table}")) {
                 return super::failure(format!("cannot vacuum {table}: {e}"));
             }
@@ -215,6 +242,30 @@ fn ensure_channels(conn: &mut DbConnection) -> diesel::QueryResult<Vec<i64>> {
     })
 }
 
+/// Ids of the stores in `STORES`, creating the missing ones.
+fn ensure_stores(conn: &mut DbConnection) -> diesel::QueryResult<Vec<i64>> {
+    conn.transaction(|c| {
+        let existing = store::all(c)?;
+        for (name, code) in STORES {
+            if !existing.iter().any(|s| s.code == code) {
+                store::insert(
+                    c,
+                    &NewStore {
+                        name,
+                        code,
+                        created_at: now_utc(),
+                    },
+                )?;
+            }
+        }
+        Ok(store::all(c)?
+            .into_iter()
+            .filter(|s| STORES.iter().any(|(_, code)| *code == s.code))
+            .map(|s| s.id)
+            .collect())
+    })
+}
+
 /// A generated key, owning what `NewApiKey` borrows.
 struct SeedKey {
     kind: KeyKind,
@@ -226,6 +277,13 @@ struct SeedKey {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     roles: Vec<KeyRole>,
+    grants: GrantSet,
+    expires_at: Option<NaiveDateTime>,
+    /// Empty: access to all stores.
+    store_ids: Vec<i64>,
+    /// A refresh in its grace period: the new secret, made when the key was
+    /// last updated; `secret` then retires at the given time.
+    refreshed: Option<(NewSecret, NaiveDateTime)>,
 }
 
 impl SeedKey {
@@ -237,13 +295,32 @@ impl SeedKey {
                 active: self.active,
                 channel_id: self.channel_id,
                 client_id: self.client_id.as_deref(),
-                secret_prefix: &self.secret.prefix,
-                secret_hash: &self.secret.hash,
                 created_at: self.created_at,
                 updated_at: self.updated_at,
                 created_by: None,
+                expires_at: self.expires_at,
+                all_stores: self.store_ids.is_empty(),
             },
             roles: self.roles.clone(),
+            grants: self.grants,
+            store_ids: self.store_ids.clone(),
+            secrets: match &self.refreshed {
+                None => vec![(
+                    &self.secret.prefix,
+                    &self.secret.hash,
+                    self.created_at,
+                    None,
+                )],
+                Some((new, retires)) => vec![
+                    (
+                        &self.secret.prefix,
+                        &self.secret.hash,
+                        self.created_at,
+                        Some(*retires),
+                    ),
+                    (&new.prefix, &new.hash, self.updated_at, None),
+                ],
+            },
         }
     }
 }
@@ -253,6 +330,7 @@ struct Generator {
     /// Unix seconds; the newest a key can be.
     now: i64,
     channel_ids: Vec<i64>,
+    store_ids: Vec<i64>,
     pepper: Vec<u8>,
 }
 
@@ -291,6 +369,36 @@ impl Generator {
         } else {
             (None, Vec::new())
         };
+        let grants = if kind.is_graphql() {
+            GrantSet::from_roles(&roles)
+        } else {
+            random_grants(r)
+        };
+        // A fifth never expire; a tenth expired; some expire within a week;
+        // the rest within the next 400 days.
+        let expires_at = match r.below(20) {
+            0..=3 => None,
+            4 | 5 => Some(self.now - r.below(90 * 86_400) as i64 - 60),
+            6 => Some(self.now + r.below(7 * 86_400) as i64 + 60),
+            _ => Some(self.now + r.below(400 * 86_400) as i64 + 60),
+        }
+        .map(timestamp);
+        // Seven keys in ten reach all stores; the others one to three.
+        let store_ids = if r.below(10) < 7 || self.store_ids.is_empty() {
+            Vec::new()
+        } else {
+            let mut ids: Vec<i64> = (0..1 + r.below(3))
+                .map(|_| *r.pick(&self.store_ids))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        // One key in twenty is in the grace period of a refresh.
+        let refreshed = (r.below(20) == 0 && updated > created).then(|| {
+            let retires = self.now + 3_600 + r.below(7 * 86_400) as i64;
+            (NewSecret::generate(kind, &self.pepper), timestamp(retires))
+        });
         SeedKey {
             kind,
             name,
@@ -301,8 +409,28 @@ impl Generator {
             created_at: timestamp(created),
             updated_at: timestamp(updated),
             roles,
+            grants,
+            expires_at,
+            store_ids,
+            refreshed,
         }
     }
+}
+
+/// A REST key's grid: one to four functions, each with View and sometimes
+/// more (Edit, Create and Delete always with View).
+fn random_grants(r: &mut SplitMix64) -> GrantSet {
+    let mut set = GrantSet::EMPTY;
+    for _ in 0..1 + r.below(4) {
+        let f: Function = *r.pick(&Function::ALL);
+        set.insert(Grant::new(f, Action::View));
+        for a in [Action::Edit, Action::Create, Action::Delete] {
+            if r.below(3) == 0 {
+                set.insert(Grant::new(f, a));
+            }
+        }
+    }
+    set
 }
 
 /// 0–3 roles with distinct definitions and any level.
@@ -389,6 +517,7 @@ mod tests {
             rng: SplitMix64(1),
             now: 1_800_000_000,
             channel_ids: vec![1, 2, 3],
+            store_ids: vec![1, 2],
             pepper: b"pepper".to_vec(),
         };
         let keys: Vec<SeedKey> = (0..600).map(|_| g.key()).collect();
@@ -400,6 +529,7 @@ mod tests {
             if k.kind == KeyKind::Rest {
                 assert!(k.roles.is_empty() && k.channel_id.is_none());
             }
+            assert_eq!(k.grants.missing_view(), None);
             assert_eq!(
                 k.secret.hash,
                 crate::domain::secret::hash(b"pepper", k.secret.expose())

@@ -33,6 +33,22 @@ impl NewSecret {
     pub fn expose(&self) -> &str {
         &self.plain
     }
+
+    /// What is stored of it: the part the database and the core see.
+    pub fn stored(&self) -> StoredSecret {
+        StoredSecret {
+            prefix: self.prefix.clone(),
+            hash: self.hash.clone(),
+        }
+    }
+}
+
+/// A secret as keydesk keeps it: its recognisable prefix and its HMAC,
+/// never the secret itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSecret {
+    pub prefix: String,
+    pub hash: String,
 }
 
 impl fmt::Debug for NewSecret {

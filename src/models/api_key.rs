@@ -1,11 +1,12 @@
-//! API keys of both kinds and the roles of GraphQL keys.
+//! API keys of both kinds and the roles of GraphQL keys. Their secrets are
+//! in `key_secret`, their grants and stores in `key_grant`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::list_query::{ListParams, SortColumn, SortDir};
-use crate::domain::{AccessLevel, KeyKind, KeyRoleDefinition};
+use crate::domain::{AccessLevel, GrantSet, KeyKind, KeyRoleDefinition};
 use crate::schema::{api_key_roles, api_keys};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -17,11 +18,12 @@ pub struct ApiKey {
     pub active: bool,
     pub channel_id: Option<i64>,
     pub client_id: Option<String>,
-    pub secret_prefix: String,
-    pub secret_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub created_by: Option<i64>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub all_stores: bool,
+    pub last_used_at: Option<NaiveDateTime>,
 }
 
 // None is NULL (not DEFAULT, which is NULL anyway): lets SQLite take many
@@ -34,15 +36,15 @@ pub struct NewApiKey<'a> {
     pub active: bool,
     pub channel_id: Option<i64>,
     pub client_id: Option<&'a str>,
-    pub secret_prefix: &'a str,
-    pub secret_hash: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub created_by: Option<i64>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub all_stores: bool,
 }
 
 /// What the edit dialog may change. Roles are not here: they cannot change
-/// after creation.
+/// after creation. Grants and stores are in `key_grant`.
 #[derive(AsChangeset)]
 #[diesel(table_name = api_keys, treat_none_as_null = true)]
 pub struct ApiKeyChangeset<'a> {
@@ -50,6 +52,8 @@ pub struct ApiKeyChangeset<'a> {
     pub active: bool,
     pub channel_id: Option<i64>,
     pub updated_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub all_stores: bool,
 }
 
 /// One row of the list: only the columns the table shows.
@@ -62,6 +66,9 @@ pub struct KeyListRow {
     pub channel_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub all_stores: bool,
+    pub last_used_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,9 +105,13 @@ fn filtered<'a>(
     kind: KeyKind,
     p: &'a ListParams,
     walk_index_of: Option<SortColumn>,
+    now: NaiveDateTime,
 ) -> api_keys::BoxedQuery<'a, MultiBackend> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::Timestamp;
+    use crate::domain::list_query::{ExpiryFilter, UsageFilter};
+    use crate::domain::AccessType;
+    use crate::schema::api_key_stores;
+    use diesel::dsl::{exists, sql};
+    use diesel::sql_types::{Nullable, Timestamp};
     let mut q = api_keys::table
         .filter(api_keys::kind.eq(kind.code()))
         .into_boxed();
@@ -143,6 +154,56 @@ fn filtered<'a>(
     if let Some(text) = &p.q {
         q = q.filter(api_keys::name_key.like(like_pattern(text)).escape('\\'));
     }
+    // Expiry and last use: `+column` as above when another column's index
+    // is walked.
+    let expires = if unindexed(SortColumn::Expires) {
+        sql::<Nullable<Timestamp>>("+expires_at")
+    } else {
+        sql::<Nullable<Timestamp>>("expires_at")
+    };
+    match p.expiry {
+        None => {}
+        Some(ExpiryFilter::Expired) => q = q.filter(expires.le(now)),
+        Some(ExpiryFilter::Within7Days) => {
+            q = q
+                .filter(expires.clone().gt(now))
+                .filter(expires.le(now + chrono::Duration::days(7)))
+        }
+        Some(ExpiryFilter::Never) => q = q.filter(api_keys::expires_at.is_null()),
+    }
+    let last_used = if unindexed(SortColumn::LastUsed) {
+        sql::<Nullable<Timestamp>>("+last_used_at")
+    } else {
+        sql::<Nullable<Timestamp>>("last_used_at")
+    };
+    let idle_since = |days: i64| now - chrono::Duration::days(days);
+    match p.used {
+        None => {}
+        // Idle: last used before the cut-off, or never used and older than it.
+        Some(f @ (UsageFilter::Idle30Days | UsageFilter::Idle90Days)) => {
+            let cut = idle_since(if f == UsageFilter::Idle30Days { 30 } else { 90 });
+            q = q.filter(
+                last_used.lt(cut).or(api_keys::last_used_at
+                    .is_null()
+                    .and(api_keys::created_at.lt(cut))),
+            )
+        }
+        Some(UsageFilter::Never) => q = q.filter(api_keys::last_used_at.is_null()),
+    }
+    match p.access {
+        None => {}
+        Some(AccessType::All) => q = q.filter(api_keys::all_stores.eq(true)),
+        Some(AccessType::Individual) => q = q.filter(api_keys::all_stores.eq(false)),
+    }
+    if let Some(store_id) = p.store {
+        q = q.filter(
+            api_keys::all_stores.eq(true).or(exists(
+                api_key_stores::table
+                    .filter(api_key_stores::api_key_id.eq(api_keys::id))
+                    .filter(api_key_stores::store_id.eq(store_id)),
+            )),
+        );
+    }
     q
 }
 
@@ -162,13 +223,19 @@ fn like_pattern(text: &str) -> String {
 
 /// One page of a tab and the number of keys that match. Ties in the sort
 /// column are broken by id, so paging is stable.
-pub fn list(conn: &mut DbConnection, kind: KeyKind, p: &ListParams) -> QueryResult<KeyPage> {
-    use api_keys::{active, created_at, id, name_key, updated_at};
+/// `now` decides what is expired and what is idle.
+pub fn list(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    p: &ListParams,
+    now: NaiveDateTime,
+) -> QueryResult<KeyPage> {
+    use api_keys::{active, created_at, expires_at, id, last_used_at, name_key, updated_at};
     // The count starts from whichever index narrows the filters most; the
     // page from the sort column's index (see `filtered`).
-    let total = filtered(kind, p, None).count().get_result(conn)?;
+    let total = filtered(kind, p, None, now).count().get_result(conn)?;
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
-    let q = filtered(kind, p, sqlite.then_some(p.sort));
+    let q = filtered(kind, p, sqlite.then_some(p.sort), now);
     let q = match (p.sort, p.dir) {
         (SortColumn::Name, SortDir::Asc) => q.order((name_key.asc(), id.asc())),
         (SortColumn::Name, SortDir::Desc) => q.order((name_key.desc(), id.desc())),
@@ -178,6 +245,21 @@ pub fn list(conn: &mut DbConnection, kind: KeyKind, p: &ListParams) -> QueryResu
         (SortColumn::Created, SortDir::Desc) => q.order((created_at.desc(), id.desc())),
         (SortColumn::Updated, SortDir::Asc) => q.order((updated_at.asc(), id.asc())),
         (SortColumn::Updated, SortDir::Desc) => q.order((updated_at.desc(), id.desc())),
+        // "Never" expires after every date, on both backends (they put NULLs
+        // at opposite ends).
+        (SortColumn::Expires, SortDir::Asc) => {
+            q.order((expires_at.is_null().asc(), expires_at.asc(), id.asc()))
+        }
+        (SortColumn::Expires, SortDir::Desc) => {
+            q.order((expires_at.is_null().desc(), expires_at.desc(), id.desc()))
+        }
+        // Newest use first; never used after every use.
+        (SortColumn::LastUsed, SortDir::Desc) => {
+            q.order((last_used_at.is_null().asc(), last_used_at.desc(), id.desc()))
+        }
+        (SortColumn::LastUsed, SortDir::Asc) => {
+            q.order((last_used_at.is_null().desc(), last_used_at.asc(), id.asc()))
+        }
     };
     let rows = q
         .limit(i64::from(p.per_page))
@@ -231,11 +313,12 @@ pub fn insert(
             api_keys::active,
             api_keys::channel_id,
             api_keys::client_id,
-            api_keys::secret_prefix,
-            api_keys::secret_hash,
             api_keys::created_at,
             api_keys::updated_at,
             api_keys::created_by,
+            api_keys::expires_at,
+            api_keys::all_stores,
+            api_keys::last_used_at,
         ))
         .get_result(conn)?;
     for r in roles {
@@ -250,10 +333,15 @@ pub fn insert(
     Ok(key)
 }
 
-/// A key and its roles, as `insert_many` takes them.
+/// A key with everything that hangs off it, as `insert_many` takes them.
 pub struct NewKeyWithRoles<'a> {
     pub key: NewApiKey<'a>,
     pub roles: Vec<KeyRole>,
+    pub grants: GrantSet,
+    pub store_ids: Vec<i64>,
+    /// Secret generations: (prefix, hash, created_at, retires_at). The
+    /// first with `retires_at` None is the current one.
+    pub secrets: Vec<(&'a str, &'a str, NaiveDateTime, Option<NaiveDateTime>)>,
 }
 
 /// Runs the same diesel expression on whichever backend `conn` is: the few
@@ -267,12 +355,14 @@ macro_rules! on_backend {
     };
 }
 
-/// Inserts many keys and their roles with one multi-row INSERT per table,
-/// for bulk loads (`keydesk seed`); far faster than `insert` row by row.
-/// The caller runs it inside a transaction and keeps the batch under the
+/// Inserts many keys and what hangs off them with one multi-row INSERT per
+/// table, for bulk loads (`keydesk seed`); far faster than `insert` row by
+/// row. The caller runs it inside a transaction, as the only writer (ids are
+/// matched to rows in insertion order), and keeps the batch under the
 /// backend's bound-parameter limit (1,000 keys is safe on both). Returns how
 /// many keys were inserted.
 pub fn insert_many(conn: &mut DbConnection, keys: &[NewKeyWithRoles<'_>]) -> QueryResult<usize> {
+    use crate::schema::{api_key_grants, api_key_secrets, api_key_stores};
     if keys.is_empty() {
         return Ok(0);
     }
@@ -280,19 +370,20 @@ pub fn insert_many(conn: &mut DbConnection, keys: &[NewKeyWithRoles<'_>]) -> Que
         .iter()
         .map(|k| (&k.key, api_keys::name_key.eq(name_key(k.key.name))))
         .collect();
-    // Ids come back with the (unique) hash, so roles find their key whatever
-    // order the backend returns the rows in.
-    let ids: Vec<(i64, String)> = on_backend!(conn, |c| diesel::insert_into(api_keys::table)
+    let mut ids: Vec<i64> = on_backend!(conn, |c| diesel::insert_into(api_keys::table)
         .values(values.clone())
-        .returning((api_keys::id, api_keys::secret_hash))
+        .returning(api_keys::id)
         .get_results(c)?);
-    let id_of: std::collections::HashMap<&str, i64> =
-        ids.iter().map(|(id, h)| (h.as_str(), *id)).collect();
+    // One statement, one writer: the ids were handed out in VALUES order.
+    ids.sort_unstable();
+    if ids.len() != keys.len() {
+        return Err(diesel::result::Error::NotFound);
+    }
     let mut role_rows = Vec::new();
-    for k in keys {
-        let Some(&key_id) = id_of.get(k.key.secret_hash) else {
-            return Err(diesel::result::Error::NotFound);
-        };
+    let mut grant_rows = Vec::new();
+    let mut store_rows = Vec::new();
+    let mut secret_rows = Vec::new();
+    for (k, &key_id) in keys.iter().zip(&ids) {
         for r in &k.roles {
             role_rows.push((
                 api_key_roles::api_key_id.eq(key_id),
@@ -300,10 +391,49 @@ pub fn insert_many(conn: &mut DbConnection, keys: &[NewKeyWithRoles<'_>]) -> Que
                 api_key_roles::level.eq(r.level.as_i16()),
             ));
         }
+        for g in k.grants.iter() {
+            grant_rows.push((
+                api_key_grants::api_key_id.eq(key_id),
+                api_key_grants::function.eq(g.function.code()),
+                api_key_grants::action.eq(g.action.code()),
+            ));
+        }
+        for s in &k.store_ids {
+            store_rows.push((
+                api_key_stores::api_key_id.eq(key_id),
+                api_key_stores::store_id.eq(*s),
+            ));
+        }
+        for (prefix, hash, created, retires) in &k.secrets {
+            secret_rows.push((
+                api_key_secrets::api_key_id.eq(key_id),
+                api_key_secrets::prefix.eq(*prefix),
+                api_key_secrets::hash.eq(*hash),
+                api_key_secrets::created_at.eq(*created),
+                api_key_secrets::retires_at.eq(*retires),
+            ));
+        }
     }
     if !role_rows.is_empty() {
         on_backend!(conn, |c| diesel::insert_into(api_key_roles::table)
             .values(&role_rows)
+            .execute(c)?);
+    }
+    // Grants are many (up to 32 a key): keep each INSERT under SQLite's
+    // bound-parameter limit.
+    for chunk in grant_rows.chunks(5_000) {
+        on_backend!(conn, |c| diesel::insert_into(api_key_grants::table)
+            .values(chunk)
+            .execute(c)?);
+    }
+    for chunk in store_rows.chunks(5_000) {
+        on_backend!(conn, |c| diesel::insert_into(api_key_stores::table)
+            .values(chunk)
+            .execute(c)?);
+    }
+    for chunk in secret_rows.chunks(2_000) {
+        on_backend!(conn, |c| diesel::insert_into(api_key_secrets::table)
+            .values(chunk)
             .execute(c)?);
     }
     Ok(ids.len())
@@ -321,6 +451,23 @@ pub fn update(
             .filter(api_keys::kind.eq(kind.code())),
     )
     .set((changes, api_keys::name_key.eq(name_key(changes.name))))
+    .execute(conn)
+}
+
+/// Marks the key changed at `now`; also takes the row's write lock first,
+/// so concurrent changes of one key run one after the other.
+pub fn touch(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_keys::table
+            .find(id)
+            .filter(api_keys::kind.eq(kind.code())),
+    )
+    .set(api_keys::updated_at.eq(now))
     .execute(conn)
 }
 

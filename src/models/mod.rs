@@ -2,9 +2,13 @@
 //! so callers can compose several inside one transaction.
 
 pub mod api_key;
+pub mod audit;
 pub mod channel;
+pub mod key_grant;
+pub mod key_secret;
 pub mod session;
 pub mod setting;
+pub mod store;
 pub mod user;
 
 /// Now, in UTC, truncated to microseconds so a value read back compares equal

@@ -693,6 +693,8 @@ async fn names_sort_as_a_reader_expects_whatever_their_case_on_both_backends() {
             active: true,
             channel_id: None,
             updated_at: keydesk::models::now_utc(),
+            expires_at: None,
+            all_stores: true,
         };
         keydesk::models::api_key::update(c, keydesk::domain::KeyKind::Graphql, banana, &changes)
             .unwrap()

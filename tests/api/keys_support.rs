@@ -5,8 +5,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use keydesk::db::DbConnection;
 use keydesk::models::api_key::{self, ApiKey, NewApiKey};
-use keydesk::schema::{api_key_roles, api_keys};
+use keydesk::models::key_secret::{self, KeySecret, NewKeySecret};
+use keydesk::schema::{api_key_grants, api_key_roles, api_key_secrets, api_key_stores, api_keys};
 use reqwest::{Response, StatusCode};
 use scraper::{ElementRef, Html, Selector};
 
@@ -33,6 +35,8 @@ pub struct Row {
     pub name: String,
     pub active: bool,
     pub channel: Option<String>,
+    pub expires: String,
+    pub last_used: String,
     pub created: String,
     pub updated: String,
 }
@@ -41,9 +45,10 @@ fn text(e: ElementRef<'_>) -> String {
     e.text().collect::<String>().trim().to_owned()
 }
 
-/// The rows of the key table in `page` (a whole page or the list fragment).
+/// The rows of the key table in `page` (a whole page or the list fragment):
+/// Name, Active, [Channel,] Expires, Last used, Date Created, Date Updated.
 pub fn rows(page: &Html) -> Vec<Row> {
-    let td = sel("td:not(.select-col)");
+    let td = sel("td:not(.select-col):not(.row-actions)");
     let link = sel("a.row-link");
     page.select(&sel("#key-list tr[data-row-link]"))
         .map(|tr| {
@@ -51,9 +56,10 @@ pub fn rows(page: &Html) -> Vec<Row> {
             let a = tr.select(&link).next().expect("a row has a name link");
             let href = a.value().attr("href").unwrap();
             let id = href.rsplit('/').next().unwrap().parse().unwrap();
-            let graphql = cells.len() == 5;
-            assert!(cells.len() == 4 || graphql, "a row has 4 or 5 cells");
+            let graphql = cells.len() == 7;
+            assert!(cells.len() == 6 || graphql, "a row has 6 or 7 cells");
             let channel = graphql.then(|| text(cells[2])).filter(|c| c != "—");
+            let n = cells.len();
             Row {
                 id,
                 name: text(a),
@@ -63,8 +69,10 @@ pub fn rows(page: &Html) -> Vec<Row> {
                     other => panic!("Active cell says {other:?}"),
                 },
                 channel,
-                created: text(cells[cells.len() - 2]),
-                updated: text(cells[cells.len() - 1]),
+                expires: text(cells[n - 4]),
+                last_used: text(cells[n - 3]),
+                created: text(cells[n - 2]),
+                updated: text(cells[n - 1]),
             }
         })
         .collect()
@@ -123,15 +131,47 @@ pub async fn insert_key(
             active,
             channel_id: None,
             client_id: client_id.as_deref(),
-            secret_prefix: "kd_xx_fixture",
-            secret_hash: &hash,
             created_at: created,
             updated_at: updated,
             created_by: None,
+            expires_at: None,
+            all_stores: true,
         };
-        api_key::insert(c, &new, &[]).expect("the fixture key").id
+        let id = api_key::insert(c, &new, &[]).expect("the fixture key").id;
+        insert_fixture_secret(c, id, &hash, created);
+        id
     })
     .await
+}
+
+/// A secret nobody knows for a fixture key.
+fn insert_fixture_secret(c: &mut DbConnection, key_id: i64, hash: &str, created: NaiveDateTime) {
+    key_secret::insert(
+        c,
+        &NewKeySecret {
+            api_key_id: key_id,
+            prefix: "kd_xx_fixture",
+            hash,
+            created_at: created,
+        },
+    )
+    .expect("the fixture secret");
+}
+
+/// Every secret generation of a key, newest first.
+pub async fn secrets_of(app: &TestApp, id: i64) -> Vec<KeySecret> {
+    app.with_db(move |c| key_secret::of_key(c, id).unwrap())
+        .await
+}
+
+/// The prefix of a key's current secret.
+pub async fn current_prefix(app: &TestApp, id: i64) -> String {
+    secrets_of(app, id)
+        .await
+        .into_iter()
+        .find(|s| s.retires_at.is_none())
+        .expect("a current secret")
+        .prefix
 }
 
 /// Sets a key's timestamps, as if it had been made or edited then.
@@ -202,7 +242,37 @@ pub async fn snapshot(app: &TestApp) -> String {
                 .unwrap()
         })
         .await;
-    format!("{keys:#?}\n{roles:?}")
+    type Rows = (Vec<(i64, String, String)>, Vec<(i64, i64)>, Vec<KeySecret>);
+    let more: Rows = app
+        .with_db(|c| {
+            (
+                api_key_grants::table
+                    .order((
+                        api_key_grants::api_key_id,
+                        api_key_grants::function,
+                        api_key_grants::action,
+                    ))
+                    .select((
+                        api_key_grants::api_key_id,
+                        api_key_grants::function,
+                        api_key_grants::action,
+                    ))
+                    .load(c)
+                    .unwrap(),
+                api_key_stores::table
+                    .order((api_key_stores::api_key_id, api_key_stores::store_id))
+                    .select((api_key_stores::api_key_id, api_key_stores::store_id))
+                    .load(c)
+                    .unwrap(),
+                api_key_secrets::table
+                    .order(api_key_secrets::id)
+                    .select(KeySecret::as_select())
+                    .load(c)
+                    .unwrap(),
+            )
+        })
+        .await;
+    format!("{keys:#?}\n{roles:?}\n{more:#?}")
 }
 
 /// The values of the create response's secret fields by label id
@@ -243,13 +313,15 @@ pub async fn insert_batch(
                     active: *active,
                     channel_id: None,
                     client_id: client_id.as_deref(),
-                    secret_prefix: "kd_xx_fixture",
-                    secret_hash: &hash,
                     created_at: *created,
                     updated_at: *updated,
                     created_by: None,
+                    expires_at: None,
+                    all_stores: true,
                 };
-                api_key::insert(c, &new, &[]).expect("the fixture key").id
+                let id = api_key::insert(c, &new, &[]).expect("the fixture key").id;
+                insert_fixture_secret(c, id, &hash, *created);
+                id
             })
             .collect()
     })

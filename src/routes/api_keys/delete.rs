@@ -8,10 +8,14 @@ use serde::Deserialize;
 
 use super::view::{dialog, in_dialog};
 use super::KindPath;
+use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::KeyKind;
 use crate::error::AppError;
+use crate::keys;
 use crate::models::api_key;
+use crate::models::audit::Actor;
+use crate::state::AppState;
 use crate::web::{Form, PageCtx};
 
 /// A page holds at most 100 rows; a little room for stale selections.
@@ -65,7 +69,7 @@ impl ConfirmDelete {
     }
 }
 
-const GONE: &str = "Some of the selected keys no longer exist; nothing was deleted. Reload the list and select again.";
+use crate::keys::delete::GONE;
 
 pub async fn confirm(
     req: HttpRequest,
@@ -91,22 +95,43 @@ pub async fn confirm(
     dialog(&req, &page.title(), &page, StatusCode::OK)
 }
 
+/// `GET …/{id}/delete`: the confirmation for one key, from its row menu.
+pub async fn confirm_one(
+    req: HttpRequest,
+    ctx: PageCtx,
+    db: web::Data<Db>,
+    path: super::KeyPath,
+) -> Result<HttpResponse, AppError> {
+    let (kind, id) = (path.kind, path.id);
+    let keys = db
+        .run(move |c| Ok(api_key::names_of(c, kind, &[id])?))
+        .await?;
+    if keys.is_empty() {
+        return Err(AppError::not_found("That API key"));
+    }
+    let page = ConfirmDelete {
+        kind,
+        dialog: in_dialog(&req),
+        csrf: ctx.csrf,
+        keys,
+    };
+    dialog(&req, &page.title(), &page, StatusCode::OK)
+}
+
 pub async fn submit(
     req: HttpRequest,
+    user: CurrentUser,
     db: web::Data<Db>,
+    state: web::Data<AppState>,
     KindPath(kind): KindPath,
     Form(sel): Form<Selection>,
 ) -> Result<HttpResponse, AppError> {
     let ids = sel.ids()?;
     let count = ids.len();
+    let now = state.clock.now();
+    let actor = Actor::user(user.id, &user.username, crate::web::client_ip(&req));
     db.run(move |c| {
-        crate::db::write_transaction(c, |c| {
-            // Delete first, then check: all of them or none.
-            if api_key::delete_many(c, kind, &ids)? != ids.len() {
-                return Err(AppError::NotFound(GONE.into()));
-            }
-            Ok(())
-        })
+        crate::db::write_transaction(c, |c| keys::delete_many(c, &actor, now, kind, &ids))
     })
     .await?;
     tracing::info!(count, kind = kind.code(), "API keys deleted");

@@ -1,0 +1,236 @@
+//! The history (issue 8): append-only audit events, written in the same
+//! transaction as the change they record. No event ever holds a secret: the
+//! details are built by the callers from names, ids, codes and dates only.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+use crate::db::{DbConnection, MultiBackend};
+use crate::schema::audit_events;
+
+/// Who acted, and from where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub key_id: Option<i64>,
+    /// Username, key name, or "anonymous" / "keydesk" for the system.
+    pub name: String,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn user(id: i64, username: &str, ip: Option<String>) -> Self {
+        Self {
+            user_id: Some(id),
+            key_id: None,
+            name: username.to_owned(),
+            ip,
+        }
+    }
+
+    pub fn key(id: i64, name: &str, ip: Option<String>) -> Self {
+        Self {
+            user_id: None,
+            key_id: Some(id),
+            name: name.to_owned(),
+            ip,
+        }
+    }
+
+    pub fn anonymous(ip: Option<String>) -> Self {
+        Self {
+            user_id: None,
+            key_id: None,
+            name: "anonymous".into(),
+            ip,
+        }
+    }
+
+    /// keydesk itself (the command line, a background job).
+    pub fn system() -> Self {
+        Self {
+            user_id: None,
+            key_id: None,
+            name: "keydesk".into(),
+            ip: None,
+        }
+    }
+}
+
+/// What an event is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    Key { id: i64, name: &'a str },
+    Store { id: i64, name: &'a str },
+    User { id: i64, name: &'a str },
+    None,
+}
+
+impl Target<'_> {
+    fn parts(&self) -> (Option<&'static str>, Option<i64>, Option<&str>) {
+        match *self {
+            Self::Key { id, name } => (Some(TARGET_KEY), Some(id), Some(name)),
+            Self::Store { id, name } => (Some(TARGET_STORE), Some(id), Some(name)),
+            Self::User { id, name } => (Some(TARGET_USER), Some(id), Some(name)),
+            Self::None => (None, None, None),
+        }
+    }
+}
+
+pub const TARGET_KEY: &str = "api_key";
+pub const TARGET_STORE: &str = "store";
+pub const TARGET_USER: &str = "user";
+
+/// The actions the history records; the audit page filters by these codes.
+pub mod action {
+    pub const KEY_CREATED: &str = "key.created";
+    pub const KEY_EDITED: &str = "key.edited";
+    pub const KEY_REFRESHED: &str = "key.refreshed";
+    pub const KEY_OLD_SECRET_STOPPED: &str = "key.old_secret_stopped";
+    pub const KEY_DELETED: &str = "key.deleted";
+    pub const STORE_CREATED: &str = "store.created";
+    pub const STORE_RENAMED: &str = "store.renamed";
+    pub const STORE_DELETED: &str = "store.deleted";
+    pub const USER_CREATED: &str = "user.created";
+    pub const USER_CHANGED: &str = "user.changed";
+    pub const USER_DELETED: &str = "user.deleted";
+    pub const SIGN_IN_SUCCEEDED: &str = "sign_in.succeeded";
+    pub const SIGN_IN_FAILED: &str = "sign_in.failed";
+
+    /// Every action with its label, in the order the filter offers them.
+    pub const ALL: [(&str, &str); 13] = [
+        (KEY_CREATED, "Key created"),
+        (KEY_EDITED, "Key edited"),
+        (KEY_REFRESHED, "Key refreshed"),
+        (KEY_OLD_SECRET_STOPPED, "Old secret stopped"),
+        (KEY_DELETED, "Key deleted"),
+        (STORE_CREATED, "Store created"),
+        (STORE_RENAMED, "Store renamed"),
+        (STORE_DELETED, "Store deleted"),
+        (USER_CREATED, "User created"),
+        (USER_CHANGED, "User changed"),
+        (USER_DELETED, "User deleted"),
+        (SIGN_IN_SUCCEEDED, "Sign-in succeeded"),
+        (SIGN_IN_FAILED, "Sign-in failed"),
+    ];
+
+    pub fn label(code: &str) -> &str {
+        ALL.iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, l)| *l)
+            .unwrap_or(code)
+    }
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub actor_user_id: Option<i64>,
+    pub actor_key_id: Option<i64>,
+    pub actor_name: String,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<i64>,
+    pub target_name: Option<String>,
+    pub details: String,
+    pub source_ip: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn details_json(&self) -> Value {
+        serde_json::from_str(&self.details).unwrap_or(Value::Null)
+    }
+}
+
+/// Records one event. `details` is a JSON object of names, ids and dates:
+/// never pass a secret, a hash or a password here.
+pub fn record(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    actor: &Actor,
+    action: &str,
+    target: Target<'_>,
+    details: Value,
+) -> QueryResult<()> {
+    let (target_type, target_id, target_name) = target.parts();
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::occurred_at.eq(at),
+            audit_events::actor_user_id.eq(actor.user_id),
+            audit_events::actor_key_id.eq(actor.key_id),
+            audit_events::actor_name.eq(&actor.name),
+            audit_events::action.eq(action),
+            audit_events::target_type.eq(target_type),
+            audit_events::target_id.eq(target_id),
+            audit_events::target_name.eq(target_name),
+            audit_events::details.eq(details.to_string()),
+            audit_events::source_ip.eq(actor.ip.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Filters of the audit page; every field optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub key_id: Option<i64>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// `[from, to)`.
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+fn filtered(f: &AuditFilter) -> audit_events::BoxedQuery<'_, MultiBackend> {
+    let mut q = audit_events::table.into_boxed();
+    if let Some(id) = f.key_id {
+        q = q
+            .filter(audit_events::target_type.eq(TARGET_KEY))
+            .filter(audit_events::target_id.eq(id));
+    }
+    if let Some(a) = &f.actor {
+        q = q.filter(audit_events::actor_name.eq(a));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_events::action.eq(a));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(audit_events::occurred_at.ge(t));
+    }
+    if let Some(t) = f.to {
+        q = q.filter(audit_events::occurred_at.lt(t));
+    }
+    q
+}
+
+/// One page of events, newest first, and how many match.
+pub fn list(
+    conn: &mut DbConnection,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<AuditEvent>, i64)> {
+    let total = filtered(f).count().get_result(conn)?;
+    let rows = filtered(f)
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(AuditEvent::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The last `n` events of one key, newest first (for its dialog).
+pub fn latest_of_key(conn: &mut DbConnection, key_id: i64, n: i64) -> QueryResult<Vec<AuditEvent>> {
+    filtered(&AuditFilter {
+        key_id: Some(key_id),
+        ..AuditFilter::default()
+    })
+    .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+    .limit(n)
+    .select(AuditEvent::as_select())
+    .load(conn)
+}
