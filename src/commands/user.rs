@@ -56,7 +56,12 @@ fn set_password(args: UserSetPasswordArgs) -> ExitCode {
         Err(e) => return super::failure(format!("cannot read the users: {e}")),
     };
     let hash = password::hash(&pw);
-    match user::change_password(&mut conn, found.id, &hash) {
+    match user::change_password(
+        &mut conn,
+        &found,
+        &hash,
+        &crate::models::audit::Actor::system(),
+    ) {
         Ok(_) => {
             println!("password of {username} changed; their sessions have ended");
             ExitCode::SUCCESS

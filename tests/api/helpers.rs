@@ -201,6 +201,21 @@ impl TestApp {
             .await
     }
 
+    /// How many audit events of `action` ("sign_in.failed"…) were recorded.
+    pub async fn audit_action_count(&self, action: &str) -> i64 {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use keydesk::schema::audit_events as a;
+        let action = action.to_owned();
+        self.with_db(move |c| {
+            a::table
+                .filter(a::action.eq(action))
+                .count()
+                .get_result(c)
+                .unwrap()
+        })
+        .await
+    }
+
     /// Lets time pass for the throttle: every block ends now.
     pub async fn end_throttle_blocks(&self) {
         use diesel::{ExpressionMethods, QueryDsl};

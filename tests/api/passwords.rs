@@ -154,6 +154,7 @@ async fn changing_your_password_needs_the_current_one_and_ends_your_other_sessio
     assert!(text_of(&html(page).await, "#password-changed").is_some());
     assert!(!app.is_signed_out().await);
     assert!(laptop.is_signed_out().await);
+    assert_eq!(app.audit_action_count("user.password_changed").await, 1);
     assert_eq!(
         app.new_browser().sign_in("alice", PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED

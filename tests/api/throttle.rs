@@ -84,6 +84,8 @@ async fn an_account_is_slowed_down_with_growing_delays_then_reset_by_a_success()
     // Blocked: even the right password is not looked at.
     assert_throttled(app.sign_in("alice", PASSWORD).await, 100).await;
     assert!(app.is_signed_out().await);
+    assert_eq!(app.audit_action_count("sign_in.failed").await, 4);
+    assert_eq!(app.audit_action_count("sign_in.throttled").await, 1);
 
     // Each further failure doubles the wait, up to the cap.
     for expected in [200, 400, 400] {

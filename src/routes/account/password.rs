@@ -12,6 +12,7 @@ use crate::auth::{password, CurrentUser, UserSession};
 use crate::db::Db;
 use crate::domain::Password;
 use crate::error::AppError;
+use crate::models::audit::Actor;
 use crate::models::user;
 use crate::throttle::{retry_after_secs, wait_in_words, Key, Throttle};
 use crate::web::{see_other, Form, PageCtx, Query};
@@ -100,10 +101,11 @@ pub async fn submit(
         return Ok(resp);
     }
     let id = me.id;
-    let stored = db
-        .run(move |c| Ok(user::find(c, id)?.map(|u| u.password_hash)))
+    let found = db
+        .run(move |c| Ok(user::find(c, id)?))
         .await?
         .ok_or(AppError::Forbidden)?;
+    let stored = found.password_hash.clone();
     let current = Password::parse_attempt(&form.current_password);
     let current_ok = match current {
         Some(p) => password::off_thread(move || password::verify(&p, Some(&stored))).await?,
@@ -119,7 +121,8 @@ pub async fn submit(
         (c, n) => return Ok(again(c, n.err())),
     };
     let hash = password::off_thread(move || password::hash(&new)).await?;
-    db.run(move |c| Ok(user::change_password(c, id, &hash)?))
+    let by = Actor::user(id, &me.username, Some(keys[1].subject.clone()));
+    db.run(move |c| Ok(user::change_password(c, &found, &hash, &by)?))
         .await?;
     // The store no longer has this session either: carry on under a new one.
     session.sign_in(id)?;

@@ -12,7 +12,8 @@ use crate::auth::{password, UserSession};
 use crate::db::Db;
 use crate::domain::{Password, Username};
 use crate::error::AppError;
-use crate::models::user;
+use crate::models::audit::{self, action, Actor, Target};
+use crate::models::{now_utc, user};
 use crate::throttle::{retry_after_secs, wait_in_words, Key, Throttle};
 use crate::web::{safe_next, see_other, Form, PageCtx, Query};
 
@@ -74,6 +75,7 @@ pub async fn submit(
     let attempt = Password::parse_attempt(&form.password);
     let username = form.username.trim().to_owned();
     let address = throttle.address_of(&req);
+    let ip = Some(address.to_string());
     let parsed = Username::parse(&form.username).ok();
     // Counted for any well-formed name, existing or not, so being throttled
     // tells nothing about which usernames exist.
@@ -85,6 +87,15 @@ pub async fn submit(
     // Blocked: refused before the password is even looked at.
     if let Some(wait) = throttle.check(&keys).await? {
         tracing::warn!(%address, "sign-in throttled");
+        let details = serde_json::json!({ "retry_after_seconds": retry_after_secs(wait) });
+        record(
+            &db,
+            Actor::anonymous(ip.clone()),
+            action::SIGN_IN_THROTTLED,
+            None,
+            details,
+        )
+        .await?;
         let mut resp = page(
             &req,
             username,
@@ -111,6 +122,7 @@ pub async fn submit(
         }
         None => None,
     };
+    let known = found.as_ref().map(|u| (u.id, u.username.clone()));
     let outcome = password::off_thread(move || {
         let stored = found.as_ref().map(|u| u.password_hash.as_str());
         // Always run argon2, even for unknown users or empty passwords.
@@ -137,6 +149,16 @@ pub async fn submit(
                     .await?;
                 tracing::info!(user_id = id, "password hash upgraded to today's settings");
             }
+            let name = known.map(|(_, n)| n).unwrap_or_default();
+            let actor = Actor::user(id, &name, ip);
+            record(
+                &db,
+                actor,
+                action::SIGN_IN_SUCCEEDED,
+                Some((id, name)),
+                serde_json::json!({}),
+            )
+            .await?;
             session.sign_in(id)?;
             tracing::info!(user_id = id, %address, "signed in");
             Ok(see_other(&req, &next))
@@ -144,6 +166,17 @@ pub async fn submit(
         Outcome::Refused => {
             let wait = throttle.failed(&keys).await?;
             tracing::info!(%address, "sign-in refused");
+            // The account when it exists; a name typed for no account is not
+            // kept (it may be a password typed in the wrong field).
+            let details = serde_json::json!({ "throttled_from_now": wait.is_some() });
+            record(
+                &db,
+                Actor::anonymous(ip),
+                action::SIGN_IN_FAILED,
+                known,
+                details,
+            )
+            .await?;
             let message = match wait {
                 Some(w) => format!("{FAILED} Wait {} before you try again.", wait_in_words(w)),
                 None => FAILED.to_owned(),
@@ -157,6 +190,24 @@ pub async fn submit(
             ))
         }
     }
+}
+
+/// Records a sign-in event, about the account `target` when there is one.
+async fn record(
+    db: &Db,
+    actor: Actor,
+    what: &'static str,
+    target: Option<(i64, String)>,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    db.run(move |c| {
+        let target = match &target {
+            Some((id, name)) => Target::User { id: *id, name },
+            None => Target::None,
+        };
+        Ok(audit::record(c, now_utc(), &actor, what, target, details)?)
+    })
+    .await
 }
 
 fn page(

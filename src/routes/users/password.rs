@@ -13,7 +13,9 @@ use crate::auth::{password, CurrentUser};
 use crate::db::Db;
 use crate::domain::Password;
 use crate::error::AppError;
+use crate::models::audit::Actor;
 use crate::models::user::{self, User};
+use crate::throttle::Throttle;
 use crate::web::{see_other, Form, PageCtx};
 
 #[derive(Template, WebTemplate)]
@@ -56,6 +58,7 @@ pub async fn submit(
     req: HttpRequest,
     db: web::Data<Db>,
     me: CurrentUser,
+    throttle: web::Data<Throttle>,
     path: web::Path<String>,
     Form(form): Form<SetPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -76,7 +79,7 @@ pub async fn submit(
         Err(e) => {
             let mut resp = SetPasswordPage {
                 ctx: PageCtx::from_request(&req),
-                user: u,
+                user: u.clone(),
                 password_error: Some(e),
             }
             .respond_to(&req)
@@ -86,7 +89,12 @@ pub async fn submit(
         }
     };
     let hash = password::off_thread(move || password::hash(&pw)).await?;
-    db.run(move |c| Ok(user::change_password(c, id, &hash)?))
+    let by = Actor::user(
+        me.id,
+        &me.username,
+        Some(throttle.address_of(&req).to_string()),
+    );
+    db.run(move |c| Ok(user::change_password(c, &u, &hash, &by)?))
         .await?;
     tracing::info!(
         changed_user_id = id,
