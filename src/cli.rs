@@ -87,6 +87,11 @@ pub struct ServeArgs {
     )]
     pub trusted_proxies: Vec<crate::throttle::IpNet>,
 
+    /// Milliseconds a query waits for another writer's lock before the
+    /// request is answered 503 (SQLite busy_timeout, PostgreSQL lock_timeout).
+    #[arg(long = "db-lock-timeout", env = "KEYDESK_DB_LOCK_TIMEOUT", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000), value_name = "MS")]
+    pub db_lock_timeout_ms: u64,
+
     /// Largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, env = "KEYDESK_MAX_BODY_BYTES", default_value_t = 256 * 1024, value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
     pub max_body_bytes: u64,

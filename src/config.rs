@@ -28,6 +28,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Time a client has to send the request head (408 after it).
     pub request_timeout: Duration,
+    /// How long a query waits for another writer's lock (503 after it).
+    pub db_lock_timeout: Duration,
     /// What expiry and grace periods are decided by; tests move it.
     pub clock: crate::clock::Clock,
 }
@@ -49,6 +51,7 @@ impl Settings {
             throttle: Policy::default(),
             max_body_bytes: crate::web::BodyLimit::DEFAULT,
             request_timeout: Duration::from_secs(5),
+            db_lock_timeout: crate::db::DEFAULT_LOCK_WAIT,
             clock: crate::clock::Clock::default(),
         }
     }
@@ -70,6 +73,7 @@ impl From<ServeArgs> for Settings {
             throttle: Policy::default(),
             max_body_bytes: usize::try_from(a.max_body_bytes).unwrap_or(usize::MAX),
             request_timeout: Duration::from_secs(a.request_timeout),
+            db_lock_timeout: Duration::from_millis(a.db_lock_timeout_ms),
             clock: crate::clock::Clock::default(),
         }
     }

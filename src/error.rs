@@ -33,6 +33,10 @@ pub enum AppError {
     Unavailable(#[source] diesel::r2d2::PoolError),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
+    /// The session store could not read or write (the database is busy or
+    /// away): the cause as actix-session reported it.
+    #[error("session store: {0}")]
+    SessionStore(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -68,6 +72,7 @@ impl AppError {
                 "Your role does not allow this. Ask an owner for access if you need it.".into()
             }
             Self::Unavailable(_) => "The database is not answering. Try again in a moment.".into(),
+            Self::SessionStore(_) => "The database is busy. Try again in a moment.".into(),
             Self::Database(diesel::result::Error::NotFound) => {
                 "That item was not found. It may have been deleted.".into()
             }
@@ -108,12 +113,22 @@ fn is_conflict(e: &diesel::result::Error) -> bool {
     )
 }
 
-/// SQLite's "database is locked" after the busy timeout ran out.
+/// Another writer held the lock past the wait: SQLite's "database is
+/// locked" after busy_timeout, PostgreSQL's lock_timeout (55P03) or a
+/// deadlock; or the connection went away mid-query. All pass: a 503.
 fn is_busy(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
     match e {
-        diesel::result::Error::DatabaseError(_, info) => {
+        Error::DatabaseError(K::ClosedConnection, _) => true,
+        Error::DatabaseError(_, info) => {
             let m = info.message();
-            m.contains("database is locked") || m.contains("database is busy")
+            m.contains("database is locked")
+                || m.contains("database is busy")
+                || m.contains("database table is locked")
+                || m.contains("lock timeout")
+                || m.contains("deadlock detected")
+                || m.contains("terminating connection")
+                || m.contains("server closed the connection")
         }
         _ => false,
     }
@@ -149,7 +164,7 @@ impl ResponseError for AppError {
                 StatusCode::NOT_FOUND
             }
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::SessionStore(_) => StatusCode::SERVICE_UNAVAILABLE,
             // A race with another request (a key deleted while it was being
             // saved, a name taken a moment ago) is not a server fault.
             Self::Database(e) if is_conflict(e) => StatusCode::CONFLICT,

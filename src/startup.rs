@@ -104,8 +104,9 @@ impl Application {
         }
         let static_dir = settings.static_dir.clone();
         let pool_size = settings.db_pool_size;
+        let lock_wait = settings.db_lock_timeout;
         let pool = web::block(move || -> Result<db::Pool, String> {
-            let pool = db::build_pool(&url, pool_size)?;
+            let pool = db::build_pool_with(&url, pool_size, lock_wait)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             db::run_migrations(&mut conn)?;
             Ok(pool)
@@ -222,6 +223,7 @@ impl Application {
                         .wrap(from_fn(csrf::set_anon_cookie))
                         .wrap(from_fn(load_user))
                         .wrap(sessions)
+                        .wrap(from_fn(middleware::session_errors))
                         .wrap(from_fn(csrf::refuse_cross_site))
                         .configure(routes::configure),
                 )

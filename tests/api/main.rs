@@ -3,6 +3,7 @@
 //! `helpers.rs`.
 
 mod auth;
+mod busy;
 mod cli;
 mod concurrency;
 mod csrf;
