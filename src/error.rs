@@ -20,6 +20,10 @@ pub enum AppError {
     /// A form posted as something else than a url-encoded form.
     #[error("unsupported content type")]
     UnsupportedMediaType,
+    /// Allowed to be here, but not to do this particular thing; the message
+    /// says why (a role above the user's own).
+    #[error("{0}")]
+    Refused(String),
     /// Signed in, but the role does not allow this.
     #[error("forbidden")]
     Forbidden,
@@ -56,7 +60,9 @@ impl AppError {
 
     fn user_message(&self) -> String {
         match self {
-            Self::BadRequest(m) | Self::NotFound(m) | Self::Conflict(m) => m.clone(),
+            Self::BadRequest(m) | Self::NotFound(m) | Self::Conflict(m) | Self::Refused(m) => {
+                m.clone()
+            }
             Self::PayloadTooLarge(limit) => format!(
                 "What you sent is larger than keydesk accepts ({} KiB at most). Shorten it and try again.",
                 limit / 1024
@@ -157,7 +163,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Csrf | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Csrf | Self::Forbidden | Self::Refused(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) | Self::Database(diesel::result::Error::NotFound) => {

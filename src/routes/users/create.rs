@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::form::{self, RoleChoice};
-use crate::auth::password;
+use crate::auth::{password, CurrentUser};
 use crate::db::Db;
 use crate::domain::{AccessLevel, Password, Username};
 use crate::error::AppError;
@@ -24,6 +24,8 @@ pub struct NewUserPage {
     pub active: bool,
     pub username_error: Option<String>,
     pub password_error: Option<String>,
+    /// A rule of the whole form (a role the user may not grant).
+    pub error: Option<String>,
 }
 
 impl NewUserPage {
@@ -40,6 +42,7 @@ pub async fn show(req: HttpRequest) -> HttpResponse {
         active: true,
         username_error: None,
         password_error: None,
+        error: None,
     }
     .respond_to(&req)
     .map_into_boxed_body()
@@ -48,9 +51,27 @@ pub async fn show(req: HttpRequest) -> HttpResponse {
 pub async fn submit(
     req: HttpRequest,
     db: web::Data<Db>,
+    me: CurrentUser,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let roles = form::parse_roles(&fields)?;
+    if let Err(e) = form::check_grants(&me.roles, &Roles::default(), &roles) {
+        let mut resp = NewUserPage {
+            ctx: PageCtx::from_request(&req),
+            username: form::field(&fields, "username")
+                .unwrap_or_default()
+                .to_owned(),
+            roles: form::choices_from_fields(&fields),
+            active: form::field(&fields, "active").is_some(),
+            username_error: None,
+            password_error: None,
+            error: Some(e),
+        }
+        .respond_to(&req)
+        .map_into_boxed_body();
+        *resp.status_mut() = StatusCode::FORBIDDEN;
+        return Ok(resp);
+    }
     let raw_username = form::field(&fields, "username").unwrap_or_default();
     let raw_password = form::field(&fields, "password").unwrap_or_default();
     let confirm = form::field(&fields, "password_confirm").unwrap_or_default();
@@ -62,6 +83,7 @@ pub async fn submit(
             active: form::field(&fields, "active").is_some(),
             username_error,
             password_error,
+            error: None,
         }
         .respond_to(&req)
         .map_into_boxed_body();

@@ -70,11 +70,14 @@ pub async fn submit(
     // Who takes their own User: Owner away can no longer see this page.
     let leaves_page = is_me && !roles.allows(BackofficeRole::User, AccessLevel::Owner);
 
+    let my_roles = me.roles.clone();
     let result = db
         .run(move |c| {
             crate::db::write_transaction(c, |c| {
                 user::lock_owner_changes(c)?;
                 let u = find_user(c, id)?;
+                let before = user::roles_of(c, id)?;
+                form::check_grants(&my_roles, &before, &roles).map_err(AppError::Refused)?;
                 if is_me && !active {
                     return Err(AppError::Conflict(
                         "You cannot deactivate your own account.".into(),
@@ -97,7 +100,12 @@ pub async fn submit(
                 if leaves_page { "/" } else { "/admin/users" },
             ))
         }
-        Err(AppError::Conflict(message)) => {
+        Err(e) => {
+            let (status, message) = match e {
+                AppError::Conflict(m) => (StatusCode::CONFLICT, m),
+                AppError::Refused(m) => (StatusCode::FORBIDDEN, m),
+                e => return Err(e),
+            };
             let u = db.run(move |c| find_user(c, id)).await?;
             let mut resp = EditUserPage {
                 ctx: PageCtx::from_request(&req),
@@ -109,9 +117,8 @@ pub async fn submit(
             }
             .respond_to(&req)
             .map_into_boxed_body();
-            *resp.status_mut() = StatusCode::CONFLICT;
+            *resp.status_mut() = status;
             Ok(resp)
         }
-        Err(e) => Err(e),
     }
 }
