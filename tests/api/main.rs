@@ -19,6 +19,7 @@ mod keys_edit;
 mod keys_list;
 mod keys_support;
 mod limits;
+mod names;
 mod passwords;
 mod roles;
 mod sessions;
