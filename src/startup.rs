@@ -142,7 +142,13 @@ impl Application {
                         setting::SETUP_TOKEN_PREFIX,
                         sha256_hex(token.as_bytes())
                     );
-                    setting::insert_if_absent(c, &name, "1")?;
+                    // A new link replaces those printed before: a link seen
+                    // in an old log (or by whoever read it) dies at restart.
+                    // Instances starting together: the last one's works.
+                    crate::db::write_transaction(c, |c| {
+                        setting::delete_prefixed(c, setting::SETUP_TOKEN_PREFIX)?;
+                        setting::insert_if_absent(c, &name, "1")
+                    })?;
                     Some(token)
                 } else {
                     None

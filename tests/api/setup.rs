@@ -207,3 +207,16 @@ async fn a_bad_setup_form_is_shown_again_and_creates_nobody() {
     }
     assert_eq!(app.user_count().await, 0);
 }
+
+#[tokio::test]
+async fn a_restart_prints_a_new_link_and_the_old_one_dies() {
+    let app = spawn_app().await;
+    let old = path_of(app.setup_url().unwrap()).to_owned();
+    assert_eq!(app.get(&old).await.status(), StatusCode::OK);
+    let restarted = app.spawn_another_instance().await;
+    let new = path_of(restarted.setup_url().unwrap()).to_owned();
+    assert_ne!(old, new);
+    assert_eq!(app.get(&old).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(restarted.get(&old).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&new).await.status(), StatusCode::OK);
+}
