@@ -33,6 +33,18 @@ pub enum Command {
     User(UserCommand),
     /// Fill a database with generated API keys, for benchmarks and demos.
     Seed(SeedArgs),
+    /// Write a consistent copy of a live SQLite database to FILE, without
+    /// stopping the server (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy; must not exist yet.
+    pub file: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => keydesk::commands::serve(args),
         Some(Command::User(cmd)) => keydesk::commands::user(cmd),
         Some(Command::Seed(args)) => keydesk::commands::seed(args),
+        Some(Command::Backup(args)) => keydesk::commands::backup(args),
     }
 }
 

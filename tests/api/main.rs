@@ -3,6 +3,7 @@
 //! `helpers.rs`.
 
 mod auth;
+mod backup;
 mod busy;
 mod cli;
 mod concurrency;
