@@ -173,12 +173,21 @@ b_page=50
 [ "$pages" -ge 50 ] || b_page="$pages"
 [ "$keys" -lt 50000 ] || [ "$b_page" = 50 ] || die "(b) has only $pages pages; the window is too narrow"
 
+# (b2): issue 8's filters: keys that may reach Berlin (all-store keys and
+# those listing it) and expire within 7 days, soonest first.
+curl -sS -o "$work/page.html" -H "$cookie" "$gql"
+berlin="$(grep -o '<option value="[0-9]*">Berlin<' "$work/page.html" | grep -o '[0-9]*' | head -n1)"
+[ -n "$berlin" ] || die "the seeded store Berlin is not in the Store filter"
+b2_query="store=$berlin&expiry=7d&sort=expires&dir=asc"
+
 declare -A url title
-order=(a b c d e1 e2 f)
+order=(a b b2 c d e1 e2 f)
 title[a]="(a) GraphQL, page 1, default sort"
 url[a]="$gql"
 title[b]="(b) active + created range + name, page $b_page"
 url[b]="$gql?$b_query&page=$b_page"
+title[b2]="(b2) store + expiring within 7 days, by Expires"
+url[b2]="$gql?$b2_query"
 title[c]="(c) name search q=northwind"
 url[c]="$gql?q=northwind"
 title[d]="(d) REST, sorted by Date Updated"
@@ -190,7 +199,7 @@ url[e2]="$gql"
 title[f]="(f) /healthz (floor)"
 url[f]="$base/healthz"
 
-for s in a b c d; do check_list "$s" "${url[$s]}"; done
+for s in a b b2 c d; do check_list "$s" "${url[$s]}"; done
 code="$(curl -sS -o /dev/null -w '%{http_code}' "${url[f]}")"
 [ "$code" = 200 ] || die "(f) /healthz answered $code"
 # The CSRF token of the signed-in session, as htmx sends it.

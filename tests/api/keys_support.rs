@@ -338,3 +338,51 @@ pub async fn get_fragment(b: &Browser, path: &str) -> Response {
         .await
         .unwrap()
 }
+
+/// Adds a store straight to the database; returns its id.
+pub async fn insert_store(app: &TestApp, name: &str, code: &str) -> i64 {
+    let (name, code) = (name.to_owned(), code.to_owned());
+    app.with_db(move |c| {
+        keydesk::models::store::insert(
+            c,
+            &keydesk::models::store::NewStore {
+                name: &name,
+                code: &code,
+                created_at: keydesk::models::now_utc(),
+            },
+        )
+        .expect("the fixture store")
+        .id
+    })
+    .await
+}
+
+/// The key's whole state as the core sees it.
+pub async fn state_of(app: &TestApp, kind: &str, id: i64) -> keydesk::keys::KeyState {
+    let kind = keydesk::domain::KeyKind::parse(kind).unwrap();
+    app.with_db(move |c| keydesk::keys::load_state(c, kind, id).unwrap())
+        .await
+}
+
+/// The key's grants as `function:action` scopes.
+pub async fn scopes_of(app: &TestApp, kind: &str, id: i64) -> Vec<String> {
+    state_of(app, kind, id)
+        .await
+        .grants
+        .iter()
+        .map(|g| g.scope())
+        .collect()
+}
+
+/// Every audit event, oldest first.
+pub async fn audit_events(app: &TestApp) -> Vec<keydesk::models::audit::AuditEvent> {
+    use keydesk::schema::audit_events;
+    app.with_db(|c| {
+        audit_events::table
+            .order(audit_events::id.asc())
+            .select(keydesk::models::audit::AuditEvent::as_select())
+            .load(c)
+            .unwrap()
+    })
+    .await
+}

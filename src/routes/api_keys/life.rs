@@ -142,6 +142,11 @@ impl LifeFields {
         self.errors = errors;
     }
 
+    /// Individual access whose stores were all deleted: it reaches none.
+    pub fn no_stores(&self) -> bool {
+        !self.all_stores && self.store_ids.is_empty() && self.errors.stores.is_none()
+    }
+
     pub fn functions(&self) -> [Function; 8] {
         Function::ALL
     }

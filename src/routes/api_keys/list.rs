@@ -81,22 +81,55 @@ pub fn format_time(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// "just now", "3 min ago", "5 h ago", "in 3 days"; a date beyond a month.
+/// "just now", "3 min ago", "5 h ago", "in 3 days" (rounded to the nearest
+/// unit); a date beyond a month.
 pub fn relative_time(t: NaiveDateTime, now: NaiveDateTime) -> String {
     let secs = (t - now).num_seconds();
     let (future, secs) = (secs > 0, secs.unsigned_abs());
-    let amount = match secs {
-        0..=59 => return "just now".into(),
-        60..=3_599 => format!("{} min", secs / 60),
-        3_600..=86_399 => format!("{} h", secs / 3_600),
-        86_400..=172_799 => "1 day".to_string(),
-        172_800..=2_591_999 => format!("{} days", secs / 86_400),
-        _ => return t.format("%Y-%m-%d").to_string(),
+    let (mins, hours, days) = (
+        (secs + 30) / 60,
+        (secs + 1_800) / 3_600,
+        (secs + 43_200) / 86_400,
+    );
+    let amount = if mins == 0 {
+        return "just now".into();
+    } else if mins < 60 {
+        format!("{mins} min")
+    } else if hours < 24 {
+        format!("{hours} h")
+    } else if days == 1 {
+        "1 day".to_string()
+    } else if days <= 30 {
+        format!("{days} days")
+    } else {
+        return t.format("%Y-%m-%d").to_string();
     };
     if future {
         format!("in {amount}")
     } else {
         format!("{amount} ago")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_time;
+    use chrono::Duration;
+
+    #[test]
+    fn relative_times_round_to_the_nearest_unit() {
+        let now = crate::models::now_utc();
+        let cases = [
+            (Duration::seconds(10), "just now"),
+            (Duration::minutes(3), "in 3 min"),
+            (-Duration::minutes(3), "3 min ago"),
+            (Duration::days(3) - Duration::seconds(5), "in 3 days"),
+            (Duration::hours(5), "in 5 h"),
+            (Duration::hours(23) + Duration::minutes(50), "in 1 day"),
+        ];
+        for (d, want) in cases {
+            assert_eq!(relative_time(now + d, now), want, "{d}");
+        }
     }
 }
 
