@@ -175,9 +175,14 @@ pub fn see_other(req: &HttpRequest, location: &str) -> HttpResponse {
     }
 }
 
-/// The client's address as the history records it: the socket's peer.
+/// The client's address as the history records it: the socket's peer, or
+/// behind a `--trusted-proxy` the client it forwarded for (the same address
+/// the sign-in throttle counts).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    match req.app_data::<actix_web::web::Data<crate::throttle::Throttle>>() {
+        Some(t) => Some(t.address_of(req).to_string()),
+        None => req.peer_addr().map(|a| a.ip().to_string()),
+    }
 }
 
 /// A `next` target after sign-in: only a path on this site.
