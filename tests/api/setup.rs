@@ -220,3 +220,27 @@ async fn a_restart_prints_a_new_link_and_the_old_one_dies() {
     assert_eq!(restarted.get(&old).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.get(&new).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn guessing_setup_tokens_is_throttled_per_address() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.throttle.address = keydesk::throttle::Rule {
+            free_failures: 3,
+            base_delay: std::time::Duration::from_secs(100),
+            max_delay: std::time::Duration::from_secs(400),
+            forget_after: std::time::Duration::from_secs(3600),
+        }
+    })
+    .await;
+    for i in 0..4 {
+        let resp = app.get(&format!("/setup?token=guess{i}")).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    }
+    // Blocked, even with the right link.
+    let good = path_of(app.setup_url().unwrap()).to_owned();
+    let resp = app.get(&good).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(!crate::helpers::header(resp.headers(), "retry-after").is_empty());
+    app.end_throttle_blocks().await;
+    assert_eq!(app.get(&good).await.status(), StatusCode::OK);
+}
