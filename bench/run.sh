@@ -186,7 +186,7 @@ title[a]="(a) GraphQL, page 1, default sort"
 url[a]="$gql"
 title[b]="(b) active + created range + name, page $b_page"
 url[b]="$gql?$b_query&page=$b_page"
-title[b2]="(b2) store + expiring within 7 days, by Expires"
+title[b2]="(b2) store + expires within 7 days, by Expires"
 url[b2]="$gql?$b2_query"
 title[c]="(c) name search q=northwind"
 url[c]="$gql?q=northwind"
@@ -235,7 +235,7 @@ run() {
 }
 # The floor first, so every later line can be compared with it; the creates
 # last but one, since they change what the list shows.
-for s in f a b c d e1 e2; do run "$s"; done
+for s in f a b b2 c d e1 e2; do run "$s"; done
 
 rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
 
