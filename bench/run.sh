@@ -126,7 +126,7 @@ done
 curl -fsS -o /dev/null "$base/healthz" || { cat "$work/server.log" >&2; die "the server does not answer"; }
 
 # --- an owner, signed in --------------------------------------------------------
-password="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+password="kd-pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s' "$password" | "$bin" user create bench --role api-key:owner \
   --password-stdin --database-url "$db_url" >/dev/null
 jar="$work/cookies"

@@ -33,6 +33,18 @@ pub enum Command {
     User(UserCommand),
     /// Fill a database with generated API keys, for benchmarks and demos.
     Seed(SeedArgs),
+    /// Write a consistent copy of a live SQLite database to FILE, without
+    /// stopping the server (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy; must not exist yet.
+    pub file: std::path::PathBuf,
+
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -76,6 +88,31 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYDESK_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
 
+    /// Proxies (addresses or CIDR blocks, comma-separated or repeated) whose
+    /// X-Forwarded-For header names the client. Without it the socket's
+    /// peer is the client, and the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "KEYDESK_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "ADDR[/BITS]"
+    )]
+    pub trusted_proxies: Vec<crate::throttle::IpNet>,
+
+    /// Milliseconds a query waits for another writer's lock before the
+    /// request is answered 503 (SQLite busy_timeout, PostgreSQL lock_timeout).
+    #[arg(long = "db-lock-timeout", env = "KEYDESK_DB_LOCK_TIMEOUT", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000), value_name = "MS")]
+    pub db_lock_timeout_ms: u64,
+
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "KEYDESK_MAX_BODY_BYTES", default_value_t = 256 * 1024, value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
+    pub max_body_bytes: u64,
+
+    /// Seconds a client has to send a request's head (slow clients get 408
+    /// and are disconnected, so they cannot hold workers).
+    #[arg(long, env = "KEYDESK_REQUEST_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub request_timeout: u64,
+
     /// Serve /static/ from this folder instead of the files compiled into the
     /// binary (to restyle without a rebuild).
     #[arg(long, env = "KEYDESK_STATIC_DIR", value_name = "DIR")]
@@ -86,6 +123,20 @@ pub struct ServeArgs {
 pub enum UserCommand {
     /// Create a back-office user; the password is read from standard input.
     Create(UserCreateArgs),
+    /// Set a user's password, read from standard input; their sessions end.
+    SetPassword(UserSetPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserSetPasswordArgs {
+    pub username: String,
+
+    /// Read the password from standard input (the only way to pass one).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]

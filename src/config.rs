@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::db::DatabaseUrl;
+use crate::throttle::{Policy, TrustedProxies};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -19,6 +20,16 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Serve `/static/` from this folder instead of the copy compiled in.
     pub static_dir: Option<std::path::PathBuf>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// How failed sign-ins (and client authentications) are slowed down.
+    pub throttle: Policy,
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// Time a client has to send the request head (408 after it).
+    pub request_timeout: Duration,
+    /// How long a query waits for another writer's lock (503 after it).
+    pub db_lock_timeout: Duration,
     /// What expiry and grace periods are decided by; tests move it.
     pub clock: crate::clock::Clock,
 }
@@ -36,6 +47,11 @@ impl Settings {
             workers: None,
             db_pool_size: 10,
             static_dir: None,
+            trusted_proxies: TrustedProxies::default(),
+            throttle: Policy::default(),
+            max_body_bytes: crate::web::BodyLimit::DEFAULT,
+            request_timeout: Duration::from_secs(5),
+            db_lock_timeout: crate::db::DEFAULT_LOCK_WAIT,
             clock: crate::clock::Clock::default(),
         }
     }
@@ -53,6 +69,11 @@ impl From<ServeArgs> for Settings {
             workers: a.workers,
             db_pool_size: a.db_pool_size.max(1),
             static_dir: a.static_dir,
+            trusted_proxies: TrustedProxies(a.trusted_proxies),
+            throttle: Policy::default(),
+            max_body_bytes: usize::try_from(a.max_body_bytes).unwrap_or(usize::MAX),
+            request_timeout: Duration::from_secs(a.request_timeout),
+            db_lock_timeout: Duration::from_millis(a.db_lock_timeout_ms),
             clock: crate::clock::Clock::default(),
         }
     }

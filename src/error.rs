@@ -14,6 +14,16 @@ pub enum AppError {
     /// A state-changing request without a valid CSRF token.
     #[error("csrf token missing or wrong")]
     Csrf,
+    /// A body over the configured limit.
+    #[error("request body over {0} bytes")]
+    PayloadTooLarge(usize),
+    /// A form posted as something else than a url-encoded form.
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// Allowed to be here, but not to do this particular thing; the message
+    /// says why (a role above the user's own).
+    #[error("{0}")]
+    Refused(String),
     /// Signed in, but the role does not allow this.
     #[error("forbidden")]
     Forbidden,
@@ -27,6 +37,10 @@ pub enum AppError {
     Unavailable(#[source] diesel::r2d2::PoolError),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
+    /// The session store could not read or write (the database is busy or
+    /// away): the cause as actix-session reported it.
+    #[error("session store: {0}")]
+    SessionStore(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -46,7 +60,16 @@ impl AppError {
 
     fn user_message(&self) -> String {
         match self {
-            Self::BadRequest(m) | Self::NotFound(m) | Self::Conflict(m) => m.clone(),
+            Self::BadRequest(m) | Self::NotFound(m) | Self::Conflict(m) | Self::Refused(m) => {
+                m.clone()
+            }
+            Self::PayloadTooLarge(limit) => format!(
+                "What you sent is larger than keydesk accepts ({} KiB at most). Shorten it and try again.",
+                limit / 1024
+            ),
+            Self::UnsupportedMediaType => {
+                "Send the form as application/x-www-form-urlencoded, as the page does.".into()
+            }
             Self::Csrf => {
                 "This form has expired or did not come from keydesk. Reload the page and try again."
                     .into()
@@ -55,6 +78,7 @@ impl AppError {
                 "Your role does not allow this. Ask an owner for access if you need it.".into()
             }
             Self::Unavailable(_) => "The database is not answering. Try again in a moment.".into(),
+            Self::SessionStore(_) => "The database is busy. Try again in a moment.".into(),
             Self::Database(diesel::result::Error::NotFound) => {
                 "That item was not found. It may have been deleted.".into()
             }
@@ -75,6 +99,8 @@ impl AppError {
             StatusCode::BAD_REQUEST => "Check your input",
             StatusCode::FORBIDDEN => "Access denied",
             StatusCode::NOT_FOUND => "Not found",
+            StatusCode::PAYLOAD_TOO_LARGE => "Too large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Not a form",
             StatusCode::CONFLICT => "Not possible",
             StatusCode::SERVICE_UNAVAILABLE => "Temporarily unavailable",
             _ => "Something went wrong",
@@ -93,12 +119,22 @@ fn is_conflict(e: &diesel::result::Error) -> bool {
     )
 }
 
-/// SQLite's "database is locked" after the busy timeout ran out.
+/// Another writer held the lock past the wait: SQLite's "database is
+/// locked" after busy_timeout, PostgreSQL's lock_timeout (55P03) or a
+/// deadlock; or the connection went away mid-query. All pass: a 503.
 fn is_busy(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
     match e {
-        diesel::result::Error::DatabaseError(_, info) => {
+        Error::DatabaseError(K::ClosedConnection, _) => true,
+        Error::DatabaseError(_, info) => {
             let m = info.message();
-            m.contains("database is locked") || m.contains("database is busy")
+            m.contains("database is locked")
+                || m.contains("database is busy")
+                || m.contains("database table is locked")
+                || m.contains("lock timeout")
+                || m.contains("deadlock detected")
+                || m.contains("terminating connection")
+                || m.contains("server closed the connection")
         }
         _ => false,
     }
@@ -127,12 +163,14 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Csrf | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Csrf | Self::Forbidden | Self::Refused(_) => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) | Self::Database(diesel::result::Error::NotFound) => {
                 StatusCode::NOT_FOUND
             }
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::SessionStore(_) => StatusCode::SERVICE_UNAVAILABLE,
             // A race with another request (a key deleted while it was being
             // saved, a name taken a moment ago) is not a server fault.
             Self::Database(e) if is_conflict(e) => StatusCode::CONFLICT,
@@ -150,6 +188,11 @@ impl ResponseError for AppError {
         }
         let message = self.user_message();
         let mut resp = render_error(status, self.title(), &message);
+        with_security_headers(&mut resp);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
         resp.extensions_mut().insert(ErrorInfo {
             title: self.title(),
             message,
@@ -182,6 +225,27 @@ pub fn render_error(status: StatusCode, title: &str, message: &str) -> HttpRespo
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
+}
+
+/// The security headers of every response.
+pub fn security_headers(secure: bool) -> Vec<(&'static str, &'static str)> {
+    crate::startup::header_list(secure)
+}
+
+/// Adds the security headers an error response needs when it leaves
+/// through actix's error path, where the header middleware does not run
+/// (HSTS aside: a browser has it from any earlier response).
+pub fn with_security_headers(resp: &mut HttpResponse) {
+    for (name, value) in security_headers(false) {
+        if let (Ok(n), Ok(v)) = (
+            header::HeaderName::try_from(name),
+            header::HeaderValue::from_str(value),
+        ) {
+            if !resp.headers().contains_key(&n) {
+                resp.headers_mut().insert(n, v);
+            }
+        }
+    }
 }
 
 impl From<actix_web::error::BlockingError> for AppError {

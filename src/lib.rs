@@ -17,4 +17,5 @@ pub mod routes;
 pub mod schema;
 pub mod startup;
 pub mod state;
+pub mod throttle;
 pub mod web;

@@ -8,17 +8,23 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    // Logs go to standard error (standard output is for a command's result),
+    // with colours only when a person is watching a terminal.
+    let stderr_is_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(stderr_is_terminal)
         .init();
     match cli.command {
         None => keydesk::commands::serve(cli.serve),
         Some(Command::Serve(args)) => keydesk::commands::serve(args),
         Some(Command::User(cmd)) => keydesk::commands::user(cmd),
         Some(Command::Seed(args)) => keydesk::commands::seed(args),
+        Some(Command::Backup(args)) => keydesk::commands::backup(args),
     }
 }
 

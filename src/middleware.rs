@@ -62,6 +62,24 @@ pub async fn errors_in_layout(
     }
 }
 
+/// Sits outside the session middleware: an error it raises itself (the
+/// store could not load, touch or save a session because the database is
+/// busy) would be actix-session's bare 500, with no page, no headers and no
+/// log line; it becomes the app's 503. The app's own errors pass unchanged.
+pub async fn session_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    match next.call(req).await {
+        Ok(res) => Ok(res),
+        Err(e) if e.as_error::<crate::error::AppError>().is_some() => Err(e),
+        Err(e) if e.as_response_error().status_code().is_server_error() => {
+            Err(crate::error::AppError::SessionStore(format!("{e:?}")).into())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// HEAD is answered as GET: actix-http drops the body of a HEAD response, so
 /// every page and asset answers HEAD without a second set of routes.
 pub async fn head_as_get(

@@ -25,6 +25,7 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
     }
 }
 
@@ -121,6 +122,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    auth_throttle (scope, subject) {
+        scope -> Text,
+        subject -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(api_keys -> channels (channel_id));
 diesel::joinable!(api_key_roles -> api_keys (api_key_id));
@@ -142,4 +153,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     stores,
     api_key_stores,
     audit_events,
+    auth_throttle,
 );

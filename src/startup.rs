@@ -22,11 +22,13 @@ use crate::middleware;
 use crate::models::{setting, user};
 use crate::routes;
 use crate::state::AppState;
+use crate::throttle::Throttle;
 
 pub struct Application {
     port: u16,
     server: Server,
     store: DbSessionStore,
+    throttle: Throttle,
     setup_url: Option<String>,
 }
 
@@ -43,8 +45,53 @@ pub enum StartupError {
     },
 }
 
+/// What no page of keydesk uses; denied to the page and anything it embeds.
+const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
+    geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), \
+    publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()";
+
+/// Two years, as the HSTS preload list asks; sent only with --secure-cookies
+/// (behind TLS).
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// `__Host-` behind TLS: the browser then insists on Secure, Path=/ and no
+/// Domain, so no subdomain can set or shadow the cookie.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-keydesk_session"
+    } else {
+        "keydesk_session"
+    }
+}
+
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The headers every response carries (error responses made outside the
+/// middleware get them from `error::with_security_headers`).
+fn security_headers(secure: bool) -> DefaultHeaders {
+    let mut h = DefaultHeaders::new();
+    for (name, value) in crate::error::security_headers(secure) {
+        h = h.add((name, value));
+    }
+    h
+}
+
+/// The list both the middleware and bare error responses use.
+pub(crate) fn header_list(secure: bool) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![
+        ("Content-Security-Policy", CSP),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+    ];
+    if secure {
+        v.push(("Strict-Transport-Security", HSTS));
+    }
+    v
+}
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
@@ -57,8 +104,9 @@ impl Application {
         }
         let static_dir = settings.static_dir.clone();
         let pool_size = settings.db_pool_size;
+        let lock_wait = settings.db_lock_timeout;
         let pool = web::block(move || -> Result<db::Pool, String> {
-            let pool = db::build_pool(&url, pool_size)?;
+            let pool = db::build_pool_with(&url, pool_size, lock_wait)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             db::run_migrations(&mut conn)?;
             Ok(pool)
@@ -94,7 +142,13 @@ impl Application {
                         setting::SETUP_TOKEN_PREFIX,
                         sha256_hex(token.as_bytes())
                     );
-                    setting::insert_if_absent(c, &name, "1")?;
+                    // A new link replaces those printed before: a link seen
+                    // in an old log (or by whoever read it) dies at restart.
+                    // Instances starting together: the last one's works.
+                    crate::db::write_transaction(c, |c| {
+                        setting::delete_prefixed(c, setting::SETUP_TOKEN_PREFIX)?;
+                        setting::insert_if_absent(c, &name, "1")
+                    })?;
                     Some(token)
                 } else {
                     None
@@ -103,17 +157,27 @@ impl Application {
             })
             .await
             .map_err(|e| StartupError::Database(format!("cannot read server settings: {e}")))?;
-        let session_key = hex::decode(session_key)
+        let session_key_bytes = hex::decode(session_key)
             .ok()
             .filter(|k| k.len() >= 32)
-            .map(|k| Key::derive_from(&k))
             .ok_or_else(|| StartupError::Database("the stored session key is malformed".into()))?;
+        let session_key = Key::derive_from(&session_key_bytes);
 
         // Compute the dummy hash now, not during the first sign-in.
         let _ = web::block(password::warm_up).await;
 
         let store =
             DbSessionStore::new(db.clone(), settings.idle_timeout, settings.absolute_timeout);
+        let throttle = Throttle::new(
+            db.clone(),
+            settings.throttle.clone(),
+            settings.trusted_proxies.clone(),
+        );
+        let throttle_data = web::Data::new(throttle.clone());
+        let anon_csrf = web::Data::new(csrf::AnonCsrf::new(
+            &session_key_bytes,
+            settings.secure_cookies,
+        ));
         let state = web::Data::new(AppState {
             key_pepper,
             clock: settings.clock.clone(),
@@ -122,10 +186,11 @@ impl Application {
         let secure = settings.secure_cookies;
         let idle = settings.idle_timeout;
         let server_store = store.clone();
+        let max_body = settings.max_body_bytes;
 
         let mut server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(server_store.clone(), session_key.clone())
-                .cookie_name("keydesk_session".into())
+                .cookie_name(session_cookie_name(secure).into())
                 .cookie_secure(secure)
                 .cookie_http_only(true)
                 .cookie_same_site(SameSite::Lax)
@@ -141,17 +206,14 @@ impl Application {
             App::new()
                 .app_data(db_data.clone())
                 .app_data(state.clone())
+                .app_data(throttle_data.clone())
+                .app_data(anon_csrf.clone())
+                .app_data(crate::web::BodyLimit(max_body))
                 .app_data(web::FormConfig::default().error_handler(|e, _| {
                     crate::error::AppError::bad_request(format!("The form is not valid: {e}."))
                         .into()
                 }))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("Content-Security-Policy", CSP))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "same-origin")),
-                )
+                .wrap(security_headers(secure))
                 .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, middleware::plain_404))
                 .wrap(from_fn(middleware::log_request))
                 .wrap(from_fn(middleware::head_as_get))
@@ -164,11 +226,23 @@ impl Application {
                         .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
                         .wrap(from_fn(csrf::protect))
                         .wrap(from_fn(middleware::errors_in_layout))
+                        .wrap(from_fn(csrf::set_anon_cookie))
                         .wrap(from_fn(load_user))
                         .wrap(sessions)
+                        .wrap(from_fn(middleware::session_errors))
+                        .wrap(from_fn(csrf::refuse_cross_site))
                         .configure(routes::configure),
                 )
         })
+        // actix's limits, set here so they are visible: a slow or silent
+        // client gets 408 after the request timeout; idle keep-alive
+        // connections close; the head is capped by actix-http itself (128 KiB,
+        // 96 headers: 431 or 400 beyond).
+        .client_request_timeout(settings.request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(actix_web::http::KeepAlive::Timeout(Duration::from_secs(15)))
+        .max_connections(10_000)
+        .backlog(1024)
         .listen(listener)
         .map_err(|source| StartupError::Bind { addr, source })?
         .shutdown_timeout(10);
@@ -187,6 +261,7 @@ impl Application {
             port: addr.port(),
             server,
             store,
+            throttle,
             setup_url,
         })
     }
@@ -202,6 +277,7 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let store = self.store;
+        let throttle = self.throttle;
         let purge = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(300));
             loop {
@@ -210,6 +286,9 @@ impl Application {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(purged = n, "expired sessions removed"),
                     Err(e) => tracing::warn!(error = %e, "purging sessions failed"),
+                }
+                if let Err(e) = throttle.purge().await {
+                    tracing::warn!(error = %e, "purging sign-in counters failed");
                 }
             }
         });

@@ -10,11 +10,60 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::auth::{guard, CurrentUser, UserSession};
+use crate::auth::{guard, CurrentUser};
 use crate::domain::{AccessLevel, BackofficeRole};
 use crate::error::AppError;
 
-const MAX_FORM_BYTES: usize = 256 * 1024;
+/// The largest body a form may have (`--max-body-bytes`), kept as app data.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+impl BodyLimit {
+    pub const DEFAULT: usize = 256 * 1024;
+
+    pub fn of(req: &HttpRequest) -> usize {
+        req.app_data::<BodyLimit>().map_or(Self::DEFAULT, |l| l.0)
+    }
+}
+
+/// True when the request is a url-encoded form.
+pub fn is_form(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.split(';').next().is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        })
+}
+
+/// A declared `Content-Length` over `limit`: refused before reading.
+pub fn declared_too_large(headers: &actix_web::http::header::HeaderMap, limit: usize) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > limit as u64)
+}
+
+/// Reads the whole body, refusing (413) as soon as it passes `limit`.
+pub async fn read_limited(
+    mut payload: actix_web::dev::Payload,
+    limit: usize,
+) -> Result<actix_web::web::Bytes, AppError> {
+    use futures_util::StreamExt;
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::bad_request("The form could not be read."))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
 
 /// A url-encoded form body, deserialized with repeated fields allowed
 /// (`Vec<T>` for rows such as roles). Anything malformed is a 400 that names
@@ -26,24 +75,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let ct_ok = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        let body = actix_web::web::Bytes::from_request(req, payload);
+        let ct_ok = is_form(req.headers());
+        let limit = BodyLimit::of(req);
+        let too_large = declared_too_large(req.headers(), limit);
+        let payload = payload.take();
         Box::pin(async move {
+            if too_large {
+                return Err(AppError::PayloadTooLarge(limit));
+            }
             if !ct_ok {
-                return Err(AppError::bad_request(
-                    "Send the form as application/x-www-form-urlencoded.",
-                ));
+                return Err(AppError::UnsupportedMediaType);
             }
-            let bytes = body
-                .await
-                .map_err(|_| AppError::bad_request("The form could not be read."))?;
-            if bytes.len() > MAX_FORM_BYTES {
-                return Err(AppError::bad_request("The form is too large."));
-            }
+            let bytes = read_limited(payload, limit).await?;
             serde_html_form::from_bytes(&bytes)
                 .map(Form)
                 .map_err(|e| AppError::bad_request(format!("The form is not valid: {e}.")))
@@ -81,7 +124,7 @@ impl PageCtx {
     pub fn from_request(req: &HttpRequest) -> Self {
         Self {
             user: guard::current_user(req),
-            csrf: UserSession::from_request(req).csrf_token(),
+            csrf: crate::auth::csrf::page_token(req),
             path: req.path().to_owned(),
         }
     }
@@ -132,9 +175,14 @@ pub fn see_other(req: &HttpRequest, location: &str) -> HttpResponse {
     }
 }
 
-/// The client's address as the history records it: the socket's peer.
+/// The client's address as the history records it: the socket's peer, or
+/// behind a `--trusted-proxy` the client it forwarded for (the same address
+/// the sign-in throttle counts).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    match req.app_data::<actix_web::web::Data<crate::throttle::Throttle>>() {
+        Some(t) => Some(t.address_of(req).to_string()),
+        None => req.peer_addr().map(|a| a.ip().to_string()),
+    }
 }
 
 /// A `next` target after sign-in: only a path on this site.

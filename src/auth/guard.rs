@@ -119,13 +119,20 @@ fn urlencode(s: &str) -> String {
 /// level → 403 page.
 #[derive(Clone, Copy)]
 pub struct Require {
-    definition: BackofficeRole,
-    level: AccessLevel,
+    /// None: any signed-in user (their own account pages).
+    role: Option<(BackofficeRole, AccessLevel)>,
 }
 
 impl Require {
     pub fn new(definition: BackofficeRole, level: AccessLevel) -> Self {
-        Self { definition, level }
+        Self {
+            role: Some((definition, level)),
+        }
+    }
+
+    /// Signed in, whatever the roles.
+    pub fn signed_in() -> Self {
+        Self { role: None }
     }
 }
 
@@ -168,7 +175,7 @@ where
         let allowed = req
             .extensions()
             .get::<CurrentUser>()
-            .map(|u| u.can(self.rule.definition, self.rule.level));
+            .map(|u| self.rule.role.is_none_or(|(d, l)| u.can(d, l)));
         match allowed {
             None => {
                 let resp = login_redirect(&req);

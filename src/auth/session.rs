@@ -8,7 +8,7 @@ use std::future::{ready, Ready};
 use crate::crypto::random_token;
 use crate::error::AppError;
 
-const USER_ID: &str = "uid";
+pub(crate) const USER_ID: &str = "uid";
 const CSRF: &str = "csrf";
 
 pub struct UserSession(Session);
@@ -35,16 +35,6 @@ impl UserSession {
     /// Ends the session here and in the store, so a copied cookie dies too.
     pub fn sign_out(&self) {
         self.0.purge();
-    }
-
-    /// The session's CSRF token, made on first use.
-    pub fn csrf_token(&self) -> String {
-        if let Some(t) = self.existing_csrf_token() {
-            return t;
-        }
-        let t = random_token(32);
-        let _ = self.0.insert(CSRF, &t);
-        t
     }
 
     pub fn existing_csrf_token(&self) -> Option<String> {

@@ -58,6 +58,12 @@ fn id_of(key: &SessionKey) -> String {
     sha256_hex(key.as_ref().as_bytes())
 }
 
+/// The signed-in user a session state names (actix-session keeps each value
+/// as JSON: `"uid": "42"`).
+fn user_of(state: &State) -> Option<i64> {
+    state.get(crate::auth::session::USER_ID)?.parse().ok()
+}
+
 fn other<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow::anyhow!("session store: {e}")
 }
@@ -100,6 +106,7 @@ impl SessionStore for DbSessionStore {
         let id = sha256_hex(key.as_bytes());
         let now = now_utc();
         let expires_at = self.expiry(now);
+        let user_id = user_of(&state);
         self.db
             .run(move |c| {
                 let row = rows::NewSession {
@@ -107,6 +114,7 @@ impl SessionStore for DbSessionStore {
                     state: &json,
                     created_at: now,
                     expires_at,
+                    user_id,
                 };
                 Ok(rows::insert(c, &row)?)
             })
@@ -125,9 +133,10 @@ impl SessionStore for DbSessionStore {
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(other(e)))?;
         let id = id_of(&session_key);
         let expires_at = self.expiry(now_utc());
+        let user_id = user_of(&state);
         let updated = self
             .db
-            .run(move |c| Ok(rows::update_state(c, &id, &json, expires_at)?))
+            .run(move |c| Ok(rows::update_state(c, &id, &json, user_id, expires_at)?))
             .await
             .map_err(|e| UpdateError::Other(other(e)))?;
         if updated == 1 {

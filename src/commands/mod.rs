@@ -1,9 +1,11 @@
 //! What each subcommand does; `main.rs` only parses and dispatches.
 
+mod backup;
 mod seed;
 mod serve;
 mod user;
 
+pub use backup::backup;
 pub use seed::seed;
 pub use serve::serve;
 pub use user::user;

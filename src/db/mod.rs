@@ -37,7 +37,14 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// How long a statement waits for another writer's lock before it fails
+    /// (SQLite `busy_timeout`, PostgreSQL `lock_timeout`); the failure is a
+    /// 503, never a 500.
+    lock_wait: Duration,
 }
+
+/// The default lock wait: long enough for any real transaction of keydesk.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
 
 diesel::define_sql_function! {
     /// Unicode `lower()` for SQLite, replacing the built-in one per connection.
@@ -60,18 +67,25 @@ impl ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                Ok(DbConnection::Postgresql(PgConnection::establish(url)?))
+                let mut conn = PgConnection::establish(url)?;
+                // Without it a statement waits for a lock for ever.
+                conn.batch_execute(&format!(
+                    "SET lock_timeout = {}",
+                    self.lock_wait.as_millis().max(1)
+                ))?;
+                Ok(DbConnection::Postgresql(conn))
             }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
                 // WAL lets readers run beside the one writer; busy_timeout makes a
                 // second writer wait instead of failing with "database is locked".
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {};
                      PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;",
-                )?;
+                    self.lock_wait.as_millis().max(1)
+                ))?;
                 // SQLite's own lower() folds ASCII letters only, so the name
                 // search (which lower-cases its text with Unicode rules, as
                 // PostgreSQL's lower() does) never found "École" on SQLite.
@@ -93,7 +107,19 @@ impl ManageConnection for ConnectionManager {
 /// Builds the pool and fails fast, with the real cause, when the database
 /// cannot be reached.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
-    let manager = ConnectionManager { url: url.clone() };
+    build_pool_with(url, max_size, DEFAULT_LOCK_WAIT)
+}
+
+/// `build_pool` with another lock wait (`--db-lock-timeout`).
+pub fn build_pool_with(
+    url: &DatabaseUrl,
+    max_size: u32,
+    lock_wait: Duration,
+) -> Result<Pool, String> {
+    let manager = ConnectionManager {
+        url: url.clone(),
+        lock_wait,
+    };
     // Probe once ourselves: r2d2 would only report a timeout.
     manager
         .connect()

@@ -21,6 +21,8 @@ impl KeyName {
         if super::has_control_chars(s) {
             return Err("A name may not contain control characters such as line breaks.".into());
         }
+        // So two keys (or channels, or stores) cannot look alike.
+        super::visible::check_visible(s, "A name")?;
         Ok(Self(s.to_owned()))
     }
 
@@ -51,5 +53,7 @@ mod tests {
         assert!(KeyName::parse(&"é".repeat(101)).is_err());
         assert!(KeyName::parse("a\tb").is_err());
         assert_eq!(KeyName::parse("<b>x</b>").unwrap().as_str(), "<b>x</b>");
+        assert!(KeyName::parse("ERP\u{200B} sync").is_err());
+        assert!(KeyName::parse("\u{202E}cnys PRE").is_err());
     }
 }

@@ -11,6 +11,7 @@ mod roles;
 pub mod secret;
 pub mod store;
 mod username;
+pub mod visible;
 
 pub use expiry::{ExpiryChoice, Grace};
 pub use key_kind::KeyKind;

@@ -65,6 +65,8 @@ mod tests {
             "ada\n",
             &"x".repeat(65),
             "élan",
+            "ada\u{200B}",
+            "\u{202E}ada",
         ] {
             assert!(Username::parse(bad).is_err(), "{bad:?}");
         }

@@ -97,9 +97,12 @@ pub mod action {
     pub const USER_DELETED: &str = "user.deleted";
     pub const SIGN_IN_SUCCEEDED: &str = "sign_in.succeeded";
     pub const SIGN_IN_FAILED: &str = "sign_in.failed";
+    /// Refused unseen because of too many failures (the throttle).
+    pub const SIGN_IN_THROTTLED: &str = "sign_in.throttled";
+    pub const PASSWORD_CHANGED: &str = "user.password_changed";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 13] = [
+    pub const ALL: [(&str, &str); 15] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -113,6 +116,8 @@ pub mod action {
         (USER_DELETED, "User deleted"),
         (SIGN_IN_SUCCEEDED, "Sign-in succeeded"),
         (SIGN_IN_FAILED, "Sign-in failed"),
+        (SIGN_IN_THROTTLED, "Sign-in throttled"),
+        (PASSWORD_CHANGED, "Password changed"),
     ];
 
     pub fn label(code: &str) -> &str {

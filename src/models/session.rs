@@ -14,6 +14,7 @@ pub struct SessionRow {
     pub state: String,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub user_id: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -23,6 +24,7 @@ pub struct NewSession<'a> {
     pub state: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub user_id: Option<i64>,
 }
 
 /// A live session: not idle past `expires_at`, not older than `created_after`.
@@ -52,11 +54,13 @@ pub fn update_state(
     conn: &mut DbConnection,
     id: &str,
     state: &str,
+    user_id: Option<i64>,
     expires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(sessions::table.find(id))
         .set((
             sessions::state.eq(state),
+            sessions::user_id.eq(user_id),
             sessions::expires_at.eq(expires_at),
         ))
         .execute(conn)
@@ -70,6 +74,16 @@ pub fn touch(conn: &mut DbConnection, id: &str, expires_at: NaiveDateTime) -> Qu
 
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.find(id)).execute(conn)
+}
+
+/// Ends every session of `user_id` (after a password change), everywhere.
+pub fn delete_for_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
+
+/// How many sessions exist, live or not (for tests and operators).
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    sessions::table.count().get_result(conn)
 }
 
 /// Removes idle-expired sessions and those past the absolute lifetime.

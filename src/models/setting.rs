@@ -8,8 +8,8 @@ use crate::schema::settings;
 
 pub const SESSION_KEY: &str = "session_key";
 pub const KEY_PEPPER: &str = "key_pepper";
-/// One row per printed setup link: `setup_token:<sha256 of the token>`, so
-/// instances starting together each print a link that works.
+/// The printed setup link: `setup_token:<sha256 of the token>`. Each start
+/// without users replaces the row, so only the latest link works.
 pub const SETUP_TOKEN_PREFIX: &str = "setup_token:";
 
 pub fn get(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {

@@ -173,6 +173,44 @@ pub fn set_active(conn: &mut DbConnection, user_id: i64, active: bool) -> QueryR
         .execute(conn)
 }
 
+/// Stores a new password hash. Callers that change a password (not those that
+/// only upgrade the hash) also end the user's sessions.
+pub fn set_password_hash(conn: &mut DbConnection, user_id: i64, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(super::now_utc()),
+        ))
+        .execute(conn)
+}
+
+/// Sets a new password and ends every session of the user, with its audit
+/// event, in one transaction: a stolen session dies with the old password.
+pub fn change_password(
+    conn: &mut DbConnection,
+    user: &User,
+    hash: &str,
+    by: &super::audit::Actor,
+) -> QueryResult<usize> {
+    use super::audit;
+    crate::db::write_transaction(conn, |c| {
+        let n = set_password_hash(c, user.id, hash)?;
+        let ended = super::session::delete_for_user(c, user.id)?;
+        audit::record(
+            c,
+            super::now_utc(),
+            by,
+            audit::action::PASSWORD_CHANGED,
+            audit::Target::User {
+                id: user.id,
+                name: &user.username,
+            },
+            serde_json::json!({ "sessions_ended": ended }),
+        )?;
+        Ok(n)
+    })
+}
+
 pub fn delete(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
     diesel::delete(users::table.find(user_id)).execute(conn)
 }

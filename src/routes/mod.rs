@@ -1,6 +1,7 @@
 //! Routes by feature, one file per action. Role guards sit on the scopes here,
 //! so a handler added inside a scope cannot forget them.
 
+pub mod account;
 pub mod api_keys;
 pub mod assets;
 pub mod audit;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::logout::submit)
         .service(auth::setup::show)
         .service(auth::setup::submit)
+        .configure(account::configure)
         .configure(api_keys::configure)
         .configure(channels::configure)
         .configure(stores::configure)

@@ -79,10 +79,10 @@ async fn only_api_key_viewers_and_up_read_the_history() {
 async fn an_empty_history_says_so() {
     let app = spawn_app().await;
     app.sign_in_with_roles("vera", &["api-key:viewer"]).await;
+    // Signing in is the first event; nothing else has happened.
     let page = audit_page(&app, "").await;
-    assert!(text_of(&page, ".empty-state")
-        .unwrap()
-        .contains("No events yet"));
+    assert_eq!(table(&page).len(), 1);
+    assert!(table(&page)[0][2].contains("Sign-in succeeded"));
     let page = audit_page(&app, "?action=user.deleted").await;
     assert!(text_of(&page, ".empty-state")
         .unwrap()
@@ -208,7 +208,8 @@ async fn every_action_is_recorded_once_with_no_secret_in_any_event() {
     // The page shows them newest first, readably.
     let page = audit_page(&app, "").await;
     let rows = table(&page);
-    assert_eq!(rows.len(), 10);
+    // Ten changes and olivia's sign-in before them.
+    assert_eq!(rows.len(), 11);
     assert_eq!(&rows[0][1..4], ["olivia", "User deleted", "nina"]);
     assert!(
         rows[1][4].contains("roles: api-key:viewer → api-key:editor"),
@@ -245,22 +246,23 @@ async fn filters_work_alone_and_together() {
     let app = spawn_app().await;
     app.sign_in_with_roles("vera", &["api-key:viewer"]).await;
     let k1 = Some((7, "ERP sync"));
-    record(&app, "2026-11-30 23:59:59", "olivia", "key.created", k1).await;
-    record(&app, "2026-12-01 00:00:00", "olivia", "key.edited", k1).await;
-    record(&app, "2026-12-01 12:00:00", "bob", "key.edited", k1).await;
+    record(&app, "2030-11-30 23:59:59", "olivia", "key.created", k1).await;
+    record(&app, "2030-12-01 00:00:00", "olivia", "key.edited", k1).await;
+    record(&app, "2030-12-01 12:00:00", "bob", "key.edited", k1).await;
     record(
         &app,
-        "2026-12-02 23:59:59",
+        "2030-12-02 23:59:59",
         "bob",
         "key.created",
         Some((8, "Shop feed")),
     )
     .await;
-    record(&app, "2026-12-03 00:00:00", "olivia", "store.created", None).await;
+    record(&app, "2030-12-03 00:00:00", "olivia", "store.created", None).await;
 
     let count = |page: &Html| table(page).len();
     let times = |page: &Html| table(page).iter().map(|r| r[0].clone()).collect::<Vec<_>>();
-    assert_eq!(count(&audit_page(&app, "").await), 5);
+    // The five, and vera's sign-in.
+    assert_eq!(count(&audit_page(&app, "").await), 6);
     // Key: the key's events only, with its name (from its last event, as
     // key 7 does not exist any more).
     let page = audit_page(&app, "?key=7").await;
@@ -283,26 +285,27 @@ async fn filters_work_alone_and_together() {
     assert_eq!(selected.value().attr("value"), Some("key.edited"));
     // Days are inclusive, in UTC.
     assert_eq!(
-        times(&audit_page(&app, "?from=2026-12-01&to=2026-12-02").await),
+        times(&audit_page(&app, "?from=2030-12-01&to=2030-12-02").await),
         [
-            "2026-12-02 23:59:59",
-            "2026-12-01 12:00:00",
-            "2026-12-01 00:00:00"
+            "2030-12-02 23:59:59",
+            "2030-12-01 12:00:00",
+            "2030-12-01 00:00:00"
         ]
     );
-    assert_eq!(count(&audit_page(&app, "?from=2026-12-03").await), 1);
-    assert_eq!(count(&audit_page(&app, "?to=2026-11-30").await), 1);
+    assert_eq!(count(&audit_page(&app, "?from=2030-12-03").await), 1);
+    // Up to 30 November 2030: its one event, and vera's sign-in today.
+    assert_eq!(count(&audit_page(&app, "?to=2030-11-30").await), 2);
     // Combined.
     assert_eq!(count(&audit_page(&app, "?key=7&actor=olivia").await), 2);
     assert_eq!(
         times(
             &audit_page(
                 &app,
-                "?key=7&actor=olivia&action=key.edited&from=2026-12-01&to=2026-12-01"
+                "?key=7&actor=olivia&action=key.edited&from=2030-12-01&to=2030-12-01"
             )
             .await
         ),
-        ["2026-12-01 00:00:00"]
+        ["2030-12-01 00:00:00"]
     );
     let page = audit_page(&app, "?actor=bob&action=store.created").await;
     assert!(text_of(&page, ".empty-state")
@@ -315,7 +318,8 @@ async fn pages_hold_per_page_events_newest_first() {
     let app = spawn_app().await;
     app.sign_in_with_roles("vera", &["api-key:viewer"]).await;
     app.with_db(|c| {
-        let start = ts("2026-12-01 00:00:00");
+        // After vera's sign-in (the oldest event, last on page 3).
+        let start = ts("2030-12-01 00:00:00");
         for i in 0..23 {
             let at: NaiveDateTime = start + chrono::Duration::minutes(i);
             let name = format!("key {i:02}");
@@ -333,7 +337,7 @@ async fn pages_hold_per_page_events_newest_first() {
     assert_eq!(rows[0][3], "key 22");
     assert!(text_of(&page, ".count")
         .unwrap()
-        .contains("23 events · page 1 of 3"));
+        .contains("24 events · page 1 of 3"));
     let next = page.select(&sel("#page-next")).next().unwrap();
     assert_eq!(
         next.value().attr("href"),
@@ -341,9 +345,13 @@ async fn pages_hold_per_page_events_newest_first() {
     );
     let rows = table(&audit_page(&app, "?per_page=10&page=3").await);
     assert_eq!(
-        rows.iter().map(|r| r[3].as_str()).collect::<Vec<_>>(),
+        rows.iter()
+            .take(3)
+            .map(|r| r[3].as_str())
+            .collect::<Vec<_>>(),
         ["key 02", "key 01", "key 00"]
     );
+    assert!(rows[3][2].contains("Sign-in succeeded"));
     // Filters stay in the page links.
     let page = audit_page(&app, "?actor=keydesk&per_page=10&page=2").await;
     let prev = page.select(&sel("#page-prev")).next().unwrap();

@@ -113,12 +113,12 @@ async fn a_duplicate_username_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn a_short_password_is_refused_and_writes_nothing() {
     let app = spawn_app().await;
-    let out = create_user(&app, "alice", &["api-key:viewer"], "elevenchars").await;
-    assert_refused(&out, "12 characters");
+    let out = create_user(&app, "alice", &["api-key:viewer"], "fourteen chars").await;
+    assert_refused(&out, "at least 15 characters");
     assert!(!app.user_exists("alice").await);
 
     // Nothing half-written blocks the same name afterwards.
-    let out = create_user(&app, "alice", &["api-key:viewer"], "twelve chars").await;
+    let out = create_user(&app, "alice", &["api-key:viewer"], "fifteen chars!!").await;
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -198,4 +198,41 @@ async fn an_unknown_database_scheme_is_refused_in_one_line() {
         "{}",
         stderr(&out)
     );
+}
+
+#[tokio::test]
+async fn serve_logs_to_standard_error_without_colour_codes_when_piped() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keydesk"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
+            .arg(&db)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = Vec::new();
+        for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+            let line = line.unwrap();
+            let done = line.contains("No users yet");
+            lines.push(line);
+            if done || lines.len() > 50 {
+                break;
+            }
+        }
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.stdout.is_empty(), "nothing on standard output");
+        lines
+    })
+    .await
+    .unwrap();
+    let text = lines.join("\n");
+    assert!(text.contains("keydesk listening"), "{text}");
+    assert!(text.contains("No users yet"), "{text}");
+    assert!(!text.contains('\u{1b}'), "colour codes: {text:?}");
 }

@@ -133,3 +133,73 @@ async fn setup_and_channels_refuse_a_missing_token_too() {
         .await;
     assert_eq!(before, after);
 }
+
+/// Posts the create form with a valid token and `headers`.
+async fn create_with_headers(
+    app: &crate::helpers::TestApp,
+    name: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let token = app.csrf_token().await;
+    let mut req = app
+        .client
+        .post(app.url("/admin/api-keys/graphql/new"))
+        .form(&[("name", name), ("csrf_token", &token)]);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_cross_site_request_is_refused_even_with_a_valid_token() {
+    let app = spawn_app().await;
+    app.sign_in_as_owner().await;
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        ("evil-origin", &[("Origin", "https://evil.example")]),
+        ("null-origin", &[("Origin", "null")]),
+        ("other-port", &[("Origin", "http://127.0.0.1:1")]),
+        ("fetch-site", &[("Sec-Fetch-Site", "cross-site")]),
+    ];
+    for (name, headers) in cases {
+        let resp = create_with_headers(&app, name, headers).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{name}");
+        assert!(
+            crate::helpers::header(resp.headers(), "content-security-policy")
+                .contains("frame-ancestors")
+        );
+        assert_eq!(app.api_key_id("graphql", name).await, None, "{name}");
+    }
+    // The sign-in form too: no login CSRF.
+    let token = app.new_browser().csrf_token().await;
+    let resp = app
+        .new_browser()
+        .client
+        .post(app.url("/login"))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("username", "olivia"),
+            ("password", "x"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // Same origin, same site, or no such header: the token decides.
+    let own = app.address.clone();
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "same-origin",
+            &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")],
+        ),
+        ("same-site", &[("Sec-Fetch-Site", "same-site")]),
+        ("no-headers", &[]),
+    ];
+    for (name, headers) in cases {
+        let resp = create_with_headers(&app, name, headers).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{name}");
+        assert!(app.api_key_id("graphql", name).await.is_some(), "{name}");
+    }
+}

@@ -138,7 +138,7 @@ async fn bad_sign_in_forms_never_fail_on_the_server() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(app.is_signed_out().await);
 }
 

@@ -21,6 +21,15 @@ fn assert_security_headers(resp: &Response, what: &str) {
     assert_eq!(header(h, "x-frame-options"), "DENY", "{what}");
     assert_eq!(header(h, "x-content-type-options"), "nosniff", "{what}");
     assert_eq!(header(h, "referrer-policy"), "same-origin", "{what}");
+    assert_eq!(
+        header(h, "cross-origin-opener-policy"),
+        "same-origin",
+        "{what}"
+    );
+    assert!(
+        header(h, "permissions-policy").contains("camera=()"),
+        "{what}"
+    );
 }
 
 #[tokio::test]

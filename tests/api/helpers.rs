@@ -159,7 +159,7 @@ impl TestApp {
             .iter()
             .map(|r| RoleGrant::parse(r).expect("a valid role"))
             .collect();
-        let password = Password::parse_new(password).expect("a valid password");
+        let password = Password::parse_new(password, username).expect("a valid password");
         let username = username.to_owned();
         self.with_db(move |c| {
             let hash = keydesk::auth::password::hash(&password);
@@ -217,6 +217,53 @@ impl TestApp {
         let username = username.to_owned();
         self.with_db(move |c| user::find_by_username(c, &username).unwrap().is_some())
             .await
+    }
+
+    /// How many session rows the database holds.
+    pub async fn session_rows(&self) -> i64 {
+        self.with_db(|c| keydesk::models::session::count(c).unwrap())
+            .await
+    }
+
+    /// How many audit events of `action` ("sign_in.failed"…) were recorded.
+    pub async fn audit_action_count(&self, action: &str) -> i64 {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use keydesk::schema::audit_events as a;
+        let action = action.to_owned();
+        self.with_db(move |c| {
+            a::table
+                .filter(a::action.eq(action))
+                .count()
+                .get_result(c)
+                .unwrap()
+        })
+        .await
+    }
+
+    /// Lets time pass for the throttle: every block ends now.
+    pub async fn end_throttle_blocks(&self) {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use keydesk::schema::auth_throttle as t;
+        self.with_db(|c| {
+            let past = keydesk::models::now_utc() - chrono::Duration::seconds(1);
+            diesel::update(t::table.filter(t::blocked_until.is_not_null()))
+                .set(t::blocked_until.eq(Some(past)))
+                .execute(c)
+                .unwrap()
+        })
+        .await;
+    }
+
+    /// The stored password hash of `username`.
+    pub async fn password_hash_of(&self, username: &str) -> String {
+        let username = username.to_owned();
+        self.with_db(move |c| {
+            user::find_by_username(c, &username)
+                .unwrap()
+                .unwrap()
+                .password_hash
+        })
+        .await
     }
 
     /// Makes the database unreachable for the app (PostgreSQL only: drops

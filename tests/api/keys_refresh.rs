@@ -148,6 +148,8 @@ async fn stop_the_old_secret_now_ends_the_grace_period() {
         .await
         .into_iter()
         .map(|e| e.action)
+        // The sign-in is an event too; this test is about the key's.
+        .filter(|a| a.starts_with("key."))
         .collect();
     assert_eq!(
         actions,

@@ -4,6 +4,8 @@
 
 mod audit;
 mod auth;
+mod backup;
+mod busy;
 mod cli;
 mod concurrency;
 mod csrf;
@@ -21,10 +23,14 @@ mod keys_life;
 mod keys_list;
 mod keys_refresh;
 mod keys_support;
+mod limits;
 mod migration;
+mod names;
 mod pages_support;
+mod passwords;
 mod roles;
 mod sessions;
 mod setup;
 mod stores;
+mod throttle;
 mod users;

@@ -112,3 +112,84 @@ async fn a_session_survives_a_restart_and_works_on_another_instance() {
     );
     assert!(app.is_signed_out().await);
 }
+
+#[tokio::test]
+async fn anonymous_visitors_get_no_session_row() {
+    let app = crate::helpers::spawn_app().await;
+    app.create_user("alice", crate::helpers::PASSWORD, &["api-key:viewer"])
+        .await;
+    let visitors: Vec<_> = (0..5).map(|_| app.new_browser()).collect();
+    for b in &visitors {
+        for path in [
+            "/login",
+            "/login?next=/admin/users",
+            "/admin/api-keys",
+            "/no/such/page",
+            "/setup?token=nope",
+        ] {
+            b.get(path).await;
+        }
+        // A failed sign-in and a refused form do not make one either.
+        b.sign_in("alice", "not the right password").await;
+        b.post_form_without_csrf("/login", &[("username", "alice")])
+            .await;
+    }
+    assert_eq!(app.session_rows().await, 0);
+    // The sign-in form works all the same, with its cookie token.
+    let resp = visitors[0].sign_in("alice", crate::helpers::PASSWORD).await;
+    assert_eq!(resp.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(app.session_rows().await, 1);
+    // A token taken from another visitor's cookie is refused.
+    let theirs = visitors[1].csrf_token().await;
+    let resp = visitors[2]
+        .post_form_without_csrf(
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", crate::helpers::PASSWORD),
+                ("csrf_token", &theirs),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), reqwest::StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn secure_cookies_use_the_host_prefix_and_send_hsts() {
+    use reqwest::header::{COOKIE, SET_COOKIE};
+    let app = crate::helpers::spawn_app_with(|s| s.secure_cookies = true).await;
+    app.create_user("alice", crate::helpers::PASSWORD, &["api-key:viewer"])
+        .await;
+    // A browser would not send Secure cookies over plain HTTP: carry them by hand.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = client.get(app.url("/login")).send().await.unwrap();
+    assert!(
+        crate::helpers::header(resp.headers(), "strict-transport-security").starts_with("max-age=")
+    );
+    let set = crate::helpers::header(resp.headers(), SET_COOKIE.as_str());
+    assert!(set.starts_with("__Host-keydesk_csrf="), "{set}");
+    assert!(set.contains("Secure") && set.contains("Path=/"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let token = cookie.split_once('=').unwrap().1.to_owned();
+    let resp = client
+        .post(app.url("/login"))
+        .header(COOKIE, &cookie)
+        .form(&[
+            ("username", "alice"),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::SEE_OTHER);
+    let set = crate::helpers::header(resp.headers(), SET_COOKIE.as_str());
+    assert!(set.starts_with("__Host-keydesk_session="), "{set}");
+    for attr in ["Secure", "HttpOnly", "Path=/"] {
+        assert!(set.contains(attr), "{attr} in {set}");
+    }
+    assert!(!set.contains("Domain"), "{set}");
+}

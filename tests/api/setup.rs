@@ -161,7 +161,7 @@ async fn a_bad_setup_form_is_shown_again_and_creates_nobody() {
     let page = html(resp).await;
     assert!(text_of(&page, "#password-error")
         .unwrap()
-        .contains("at least 12 characters"));
+        .contains("at least 15 characters"));
     let resp = app
         .post_form(
             "/setup",
@@ -206,4 +206,41 @@ async fn a_bad_setup_form_is_shown_again_and_creates_nobody() {
         assert!(text_of(&page, "#username-error").is_some(), "{username:?}");
     }
     assert_eq!(app.user_count().await, 0);
+}
+
+#[tokio::test]
+async fn a_restart_prints_a_new_link_and_the_old_one_dies() {
+    let app = spawn_app().await;
+    let old = path_of(app.setup_url().unwrap()).to_owned();
+    assert_eq!(app.get(&old).await.status(), StatusCode::OK);
+    let restarted = app.spawn_another_instance().await;
+    let new = path_of(restarted.setup_url().unwrap()).to_owned();
+    assert_ne!(old, new);
+    assert_eq!(app.get(&old).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(restarted.get(&old).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&new).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn guessing_setup_tokens_is_throttled_per_address() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.throttle.address = keydesk::throttle::Rule {
+            free_failures: 3,
+            base_delay: std::time::Duration::from_secs(100),
+            max_delay: std::time::Duration::from_secs(400),
+            forget_after: std::time::Duration::from_secs(3600),
+        }
+    })
+    .await;
+    for i in 0..4 {
+        let resp = app.get(&format!("/setup?token=guess{i}")).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    }
+    // Blocked, even with the right link.
+    let good = path_of(app.setup_url().unwrap()).to_owned();
+    let resp = app.get(&good).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(!crate::helpers::header(resp.headers(), "retry-after").is_empty());
+    app.end_throttle_blocks().await;
+    assert_eq!(app.get(&good).await.status(), StatusCode::OK);
 }

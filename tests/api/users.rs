@@ -165,7 +165,7 @@ async fn bad_new_users_are_explained_and_nothing_is_written() {
         ("", NEW_PASSWORD, NEW_PASSWORD, "Enter a username"),
         ("x", NEW_PASSWORD, NEW_PASSWORD, "3 to 64"),
         ("<b>bold</b>", NEW_PASSWORD, NEW_PASSWORD, "letters, digits"),
-        ("shorty", "short", "short", "at least 12"),
+        ("shorty", "short", "short", "at least 15"),
         (
             "mismatch",
             NEW_PASSWORD,
@@ -410,4 +410,75 @@ async fn odd_ids_and_missing_tokens_change_nothing() {
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(app.user_exists("kept").await);
+}
+
+#[tokio::test]
+async fn a_user_owner_cannot_grant_more_than_it_holds() {
+    let app = spawn_app().await;
+    let bob = app
+        .create_user("bob", PASSWORD, &["api-key:owner", "user:owner"])
+        .await;
+    app.create_user("carol", PASSWORD, &["api-key:owner"]).await;
+    let uma = app
+        .sign_in_with_roles("uma", &["user:owner", "api-key:viewer"])
+        .await;
+
+    // Not to a new user…
+    let resp = app
+        .post_form(
+            "/admin/users/new",
+            &[
+                ("username", "newbie"),
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+                ("role.api-key", "editor"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let e = text_of(&html(resp).await, "#form-error").unwrap();
+    assert!(e.contains("at most the level you hold"), "{e}");
+    assert!(!app.user_exists("newbie").await);
+
+    // …nor to itself (the escalation the probe found).
+    let resp = app
+        .post_form(
+            &format!("/admin/users/{uma}"),
+            &[
+                ("role.api-key", "owner"),
+                ("role.user", "owner"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(app.get("/admin/api-keys/graphql/new").await.status() == StatusCode::FORBIDDEN);
+
+    // What it holds it may grant; another user's higher level may stay as it
+    // is, or be lowered.
+    let resp = app
+        .post_form(
+            "/admin/users/new",
+            &[
+                ("username", "newbie"),
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+                ("role.api-key", "viewer"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = app
+        .post_form(
+            &format!("/admin/users/{bob}"),
+            &[("role.api-key", "owner"), ("role.user", "owner")],
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "bob deactivated, roles kept"
+    );
 }

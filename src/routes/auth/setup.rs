@@ -2,7 +2,7 @@
 //! every role. The token is printed once in the log, stored only as a hash and
 //! dies with use; once any user exists the page refuses every request.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse, Responder};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,6 +15,7 @@ use crate::domain::{Password, Username};
 use crate::error::AppError;
 use crate::models::user::{self, NewUser, Roles};
 use crate::models::{now_utc, setting};
+use crate::throttle::{retry_after_secs, wait_in_words, Key, Throttle};
 use crate::web::{see_other, Form, PageCtx, Query};
 
 #[derive(Template, WebTemplate)]
@@ -46,16 +47,52 @@ fn check_token(conn: &mut DbConnection, token: &str) -> Result<(), AppError> {
     check_token_hash(conn, token)
 }
 
+/// Checks the token with the address throttle around it: a wrong token is a
+/// failed guess like a wrong password (the token is 256 bits, but guessing
+/// should still cost time), and a blocked address is not even checked.
+async fn checked(
+    req: &HttpRequest,
+    db: &Db,
+    throttle: &Throttle,
+    token: String,
+) -> Result<Option<HttpResponse>, AppError> {
+    let keys = [Key::address(throttle.address_of(req))];
+    if let Some(wait) = throttle.check(&keys).await? {
+        let mut resp = crate::error::render_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            &format!(
+                "Too many wrong setup links from your address. Wait {} and try again.",
+                wait_in_words(wait)
+            ),
+        );
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(retry_after_secs(wait)),
+        );
+        return Ok(Some(resp));
+    }
+    match db.run(move |c| check_token(c, &token)).await {
+        Err(AppError::NotFound(m)) if m == BAD_TOKEN => {
+            throttle.failed(&keys).await?;
+            Err(AppError::NotFound(m))
+        }
+        other => other.map(|()| None),
+    }
+}
+
 #[get("/setup")]
 pub async fn show(
     req: HttpRequest,
     ctx: PageCtx,
     db: web::Data<Db>,
+    throttle: web::Data<Throttle>,
     q: Query<TokenParam>,
 ) -> Result<HttpResponse, AppError> {
     let token = q.0.token;
-    let t = token.clone();
-    db.run(move |c| check_token(c, &t)).await?;
+    if let Some(resp) = checked(&req, &db, &throttle, token.clone()).await? {
+        return Ok(resp);
+    }
     let page = SetupPage {
         ctx,
         token,
@@ -82,14 +119,16 @@ pub struct SetupForm {
 pub async fn submit(
     req: HttpRequest,
     db: web::Data<Db>,
+    throttle: web::Data<Throttle>,
     session: UserSession,
     Form(form): Form<SetupForm>,
 ) -> Result<HttpResponse, AppError> {
-    let t = form.token.clone();
-    db.run(move |c| check_token(c, &t)).await?;
+    if let Some(resp) = checked(&req, &db, &throttle, form.token.clone()).await? {
+        return Ok(resp);
+    }
 
     let username = Username::parse(&form.username);
-    let pw = Password::parse_new(&form.password).and_then(|p| {
+    let pw = Password::parse_new(&form.password, &form.username).and_then(|p| {
         if form.password == form.password_confirm {
             Ok(p)
         } else {

@@ -25,6 +25,8 @@ pub struct NewUserPage {
     pub active: bool,
     pub username_error: Option<String>,
     pub password_error: Option<String>,
+    /// A rule of the whole form (a role the user may not grant).
+    pub error: Option<String>,
 }
 
 impl NewUserPage {
@@ -41,6 +43,7 @@ pub async fn show(req: HttpRequest) -> HttpResponse {
         active: true,
         username_error: None,
         password_error: None,
+        error: None,
     }
     .respond_to(&req)
     .map_into_boxed_body()
@@ -54,6 +57,23 @@ pub async fn submit(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let roles = form::parse_roles(&fields)?;
+    if let Err(e) = form::check_grants(&me.roles, &Roles::default(), &roles) {
+        let mut resp = NewUserPage {
+            ctx: PageCtx::from_request(&req),
+            username: form::field(&fields, "username")
+                .unwrap_or_default()
+                .to_owned(),
+            roles: form::choices_from_fields(&fields),
+            active: form::field(&fields, "active").is_some(),
+            username_error: None,
+            password_error: None,
+            error: Some(e),
+        }
+        .respond_to(&req)
+        .map_into_boxed_body();
+        *resp.status_mut() = StatusCode::FORBIDDEN;
+        return Ok(resp);
+    }
     let raw_username = form::field(&fields, "username").unwrap_or_default();
     let raw_password = form::field(&fields, "password").unwrap_or_default();
     let confirm = form::field(&fields, "password_confirm").unwrap_or_default();
@@ -65,6 +85,7 @@ pub async fn submit(
             active: form::field(&fields, "active").is_some(),
             username_error,
             password_error,
+            error: None,
         }
         .respond_to(&req)
         .map_into_boxed_body();
@@ -73,7 +94,7 @@ pub async fn submit(
     };
 
     let username = Username::parse(raw_username);
-    let pw = Password::parse_new(raw_password).and_then(|p| {
+    let pw = Password::parse_new(raw_password, raw_username).and_then(|p| {
         if raw_password == confirm {
             Ok(p)
         } else {

@@ -75,17 +75,20 @@ pub async fn submit(
 
     let now = state.clock.now();
     let actor = Actor::user(me.id, &me.username, client_ip(&req));
+    let my_roles = me.roles.clone();
     let result = db
         .run(move |c| {
             crate::db::write_transaction(c, |c| {
                 user::lock_owner_changes(c)?;
                 let u = find_user(c, id)?;
+                let before = user::roles_of(c, id)?;
+                form::check_grants(&my_roles, &before, &roles).map_err(AppError::Refused)?;
                 if is_me && !active {
                     return Err(AppError::Conflict(
                         "You cannot deactivate your own account.".into(),
                     ));
                 }
-                let old_roles = user::roles_of(c, id)?;
+                let old_roles = before;
                 user::replace_roles(c, id, &roles)?;
                 if u.active != active {
                     user::set_active(c, id, active)?;
@@ -132,7 +135,12 @@ pub async fn submit(
                 if leaves_page { "/" } else { "/admin/users" },
             ))
         }
-        Err(AppError::Conflict(message)) => {
+        Err(e) => {
+            let (status, message) = match e {
+                AppError::Conflict(m) => (StatusCode::CONFLICT, m),
+                AppError::Refused(m) => (StatusCode::FORBIDDEN, m),
+                e => return Err(e),
+            };
             let u = db.run(move |c| find_user(c, id)).await?;
             let mut resp = EditUserPage {
                 ctx: PageCtx::from_request(&req),
@@ -144,9 +152,8 @@ pub async fn submit(
             }
             .respond_to(&req)
             .map_into_boxed_body();
-            *resp.status_mut() = StatusCode::CONFLICT;
+            *resp.status_mut() = status;
             Ok(resp)
         }
-        Err(e) => Err(e),
     }
 }

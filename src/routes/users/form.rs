@@ -90,6 +90,36 @@ pub fn roles_json(roles: &Roles) -> serde_json::Value {
     )
 }
 
+/// No escalation: on each role definition a user may grant at most the
+/// level they hold there. A level that does not change (another owner's, kept
+/// while the active flag is edited) is not a grant; lowering one is allowed.
+pub fn check_grants(mine: &Roles, before: &Roles, after: &Roles) -> Result<(), String> {
+    for (d, wanted) in after.iter() {
+        if before.level(*d) == Some(*wanted) {
+            continue;
+        }
+        match mine.level(*d) {
+            Some(held) if held >= *wanted => {}
+            Some(held) => {
+                return Err(format!(
+                    "You can grant at most the level you hold yourself: you are {} of {}, so you cannot grant {}.",
+                    held.label(),
+                    d.label(),
+                    wanted.label()
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "You hold no role on {}, so you cannot grant it. Ask an Owner of {} to do it.",
+                    d.label(),
+                    d.label()
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Run after a change, inside its transaction: an error rolls it back.
 pub fn keep_an_owner(conn: &mut DbConnection) -> Result<(), AppError> {
     let missing = user::definitions_without_owner(conn)?;
@@ -100,5 +130,31 @@ pub fn keep_an_owner(conn: &mut DbConnection) -> Result<(), AppError> {
             d.label(),
             d.label()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_grants;
+    use crate::domain::RoleGrant;
+    use crate::models::user::Roles;
+
+    fn roles(r: &[&str]) -> Roles {
+        let g: Vec<RoleGrant> = r.iter().map(|x| RoleGrant::parse(x).unwrap()).collect();
+        Roles::from_grants(&g)
+    }
+
+    #[test]
+    fn nobody_grants_more_than_they_hold() {
+        let me = roles(&["user:owner", "api-key:editor"]);
+        let none = roles(&[]);
+        assert!(check_grants(&me, &none, &roles(&["api-key:editor"])).is_ok());
+        assert!(check_grants(&me, &none, &roles(&["api-key:owner"])).is_err());
+        assert!(check_grants(&roles(&["user:owner"]), &none, &roles(&["api-key:viewer"])).is_err());
+        // Kept as it was, or lowered: not a grant.
+        let owner = roles(&["api-key:owner"]);
+        assert!(check_grants(&me, &owner, &owner).is_ok());
+        assert!(check_grants(&me, &owner, &roles(&["api-key:viewer"])).is_ok());
+        assert!(check_grants(&me, &owner, &none).is_ok());
     }
 }

@@ -6,6 +6,7 @@ mod delete;
 mod edit;
 mod form;
 mod list;
+mod password;
 
 use actix_web::web;
 
@@ -23,7 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::get().to(edit::show))
             .route("/{id}", web::post().to(edit::submit))
             .route("/{id}/delete", web::get().to(delete::confirm))
-            .route("/{id}/delete", web::post().to(delete::submit)),
+            .route("/{id}/delete", web::post().to(delete::submit))
+            .route("/{id}/password", web::get().to(password::show))
+            .route("/{id}/password", web::post().to(password::submit)),
     );
 }
 
