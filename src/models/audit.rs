@@ -97,9 +97,11 @@ pub mod action {
     pub const USER_DELETED: &str = "user.deleted";
     pub const SIGN_IN_SUCCEEDED: &str = "sign_in.succeeded";
     pub const SIGN_IN_FAILED: &str = "sign_in.failed";
+    /// A key, secret or access token refused at the Key API (code in details).
+    pub const CREDENTIAL_REFUSED: &str = "credential.refused";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 13] = [
+    pub const ALL: [(&str, &str); 14] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -113,6 +115,7 @@ pub mod action {
         (USER_DELETED, "User deleted"),
         (SIGN_IN_SUCCEEDED, "Sign-in succeeded"),
         (SIGN_IN_FAILED, "Sign-in failed"),
+        (CREDENTIAL_REFUSED, "Credential refused"),
     ];
 
     pub fn label(code: &str) -> &str {
