@@ -21,6 +21,10 @@ pub struct Settings {
     pub static_dir: Option<std::path::PathBuf>,
     /// What expiry and grace periods are decided by; tests move it.
     pub clock: crate::clock::Clock,
+    /// Lifetime of OAuth2 access tokens (1 hour to 7 days).
+    pub access_token_ttl: Duration,
+    /// How often last-used times are written (tests flush by hand).
+    pub usage_flush_interval: Duration,
 }
 
 impl Settings {
@@ -37,9 +41,14 @@ impl Settings {
             db_pool_size: 10,
             static_dir: None,
             clock: crate::clock::Clock::default(),
+            access_token_ttl: Duration::from_secs(DEFAULT_ACCESS_TOKEN_TTL),
+            usage_flush_interval: Duration::from_secs(60),
         }
     }
 }
+
+/// 24 hours: seed 002's "refreshed automatically every 24 hours".
+pub const DEFAULT_ACCESS_TOKEN_TTL: u64 = 24 * 60 * 60;
 
 impl From<ServeArgs> for Settings {
     fn from(a: ServeArgs) -> Self {
@@ -54,6 +63,8 @@ impl From<ServeArgs> for Settings {
             db_pool_size: a.db_pool_size.max(1),
             static_dir: a.static_dir,
             clock: crate::clock::Clock::default(),
+            access_token_ttl: Duration::from_secs(a.access_token_ttl),
+            usage_flush_interval: Duration::from_secs(60),
         }
     }
 }

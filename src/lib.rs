@@ -2,6 +2,7 @@
 //! and internal systems use to reach their platform.
 
 pub mod access;
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod clock;

@@ -2,6 +2,7 @@
 //! feature. Every test starts the real app with its own database; see
 //! `helpers.rs`.
 
+mod access_support;
 mod auth;
 mod cli;
 mod concurrency;
@@ -17,7 +18,9 @@ mod keys_delete;
 mod keys_edit;
 mod keys_list;
 mod keys_support;
+mod oauth;
 mod roles;
 mod sessions;
 mod setup;
 mod users;
+mod verify;
