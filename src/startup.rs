@@ -120,7 +120,7 @@ impl Application {
             key_pepper,
             clock: settings.clock.clone(),
         });
-        let usage = crate::access::UsageRecorder::new(db.clone());
+        let usage = crate::access::UsageRecorder::new(db.clone(), settings.clock.clone());
         let api_data = web::Data::new(crate::api::ApiData {
             db: db.clone(),
             pepper: state.key_pepper.clone(),

@@ -3,6 +3,8 @@
 //! a minute, and once more at shutdown) writes the latest use of each
 //! secret and of its key. So a secret's row is written at most once per
 //! interval however busy it is, and a verification never waits for a write.
+//! The same task drops access tokens past their expiry, which can never
+//! work again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,14 +20,16 @@ use crate::schema::api_keys;
 #[derive(Clone)]
 pub struct UsageRecorder {
     db: Db,
+    clock: crate::clock::Clock,
     /// secret id → (key id, latest use).
     pending: Arc<Mutex<HashMap<i64, (i64, NaiveDateTime)>>>,
 }
 
 impl UsageRecorder {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, clock: crate::clock::Clock) -> Self {
         Self {
             db,
+            clock,
             pending: Arc::default(),
         }
     }
@@ -97,6 +101,16 @@ impl UsageRecorder {
             tick.tick().await;
             if let Err(e) = self.flush().await {
                 tracing::warn!(error = %e, "recording last use failed; will retry");
+            }
+            let now = self.clock.now();
+            let purged = self
+                .db
+                .run(move |c| Ok(crate::models::access_token::purge_expired(c, now)?))
+                .await;
+            match purged {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(purged = n, "expired access tokens removed"),
+                Err(e) => tracing::warn!(error = %e, "removing expired access tokens failed"),
             }
         }
     }
