@@ -196,12 +196,21 @@ b_page=50
 [ "$pages" -ge 50 ] || b_page="$pages"
 [ "$keys" -lt 50000 ] || [ "$b_page" = 50 ] || die "(b) has only $pages pages; the window is too narrow"
 
+# (b2): issue 8's filters: keys that may reach Berlin (all-store keys and
+# those listing it) and expire within 7 days, soonest first.
+curl -sS -o "$work/page.html" -H "$cookie" "$gql"
+berlin="$(grep -o '<option value="[0-9]*">Berlin<' "$work/page.html" | grep -o '[0-9]*' | head -n1)"
+[ -n "$berlin" ] || die "the seeded store Berlin is not in the Store filter"
+b2_query="store=$berlin&expiry=7d&sort=expires&dir=asc"
+
 declare -A url title
-order=(a b c d e1 e2 g h i f hello)
+order=(a b b2 c d e1 e2 g h i f hello)
 title[a]="(a) GraphQL, page 1, default sort"
 url[a]="$gql"
 title[b]="(b) active + created range + name, page $b_page"
 url[b]="$gql?$b_query&page=$b_page"
+title[b2]="(b2) store + expires within 7 days, by Expires"
+url[b2]="$gql?$b2_query"
 title[c]="(c) name search q=northwind"
 url[c]="$gql?q=northwind"
 title[d]="(d) REST, sorted by Date Updated"
@@ -238,7 +247,7 @@ check_api g "$caller_auth" application/json '"code":"valid"'
 check_api h "$caller_auth" application/json '"code":"malformed"'
 check_api i "$subject_auth" application/x-www-form-urlencoded '"access_token":"kd_at_'
 
-for s in a b c d; do check_list "$s" "${url[$s]}"; done
+for s in a b b2 c d; do check_list "$s" "${url[$s]}"; done
 code="$(curl -sS -o /dev/null -w '%{http_code}' "${url[f]}")"
 [ "$code" = 200 ] || die "(f) /healthz answered $code"
 # The CSRF token of the signed-in session, as htmx sends it.
@@ -280,7 +289,7 @@ run() {
 }
 # The floor first, so every later line can be compared with it; the creates
 # last but one, since they change what the list shows.
-for s in f hello a b c d g h i e1 e2; do run "$s"; done
+for s in f hello a b b2 c d g h i e1 e2; do run "$s"; done
 
 rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
 

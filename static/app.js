@@ -196,7 +196,7 @@
   // ---- the key list: row click, selection, focus after swaps -----------
   document.addEventListener("click", function (e) {
     var row = e.target.closest("tr[data-row-link]");
-    if (!row || e.target.closest("a, button, input, label, select")) return;
+    if (!row || e.target.closest("a, button, input, label, select, details")) return;
     var link = row.querySelector("a.row-link");
     if (link) link.click();
   });
@@ -243,9 +243,114 @@
     restoreFocus();
   });
 
+  // ---- key life: permission grid, stores, expiry date ------------------
+  // Header boxes of the grid tick or clear a whole row or column; ticking
+  // Edit, Create or Delete ticks View too (the server insists on it).
+  function gridBoxes(grid, attr, value) {
+    return grid.querySelectorAll('input[name="grant"][' + attr + '="' + value + '"]:not([disabled])');
+  }
+
+  function syncGridHeaders(grid) {
+    grid.querySelectorAll("[data-grid-col], [data-grid-row]").forEach(function (h) {
+      var boxes = h.hasAttribute("data-grid-col") ?
+        gridBoxes(grid, "data-action", h.getAttribute("data-grid-col")) :
+        gridBoxes(grid, "data-function", h.getAttribute("data-grid-row"));
+      var on = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+      h.checked = boxes.length > 0 && on === boxes.length;
+      h.indeterminate = on > 0 && on < boxes.length;
+    });
+  }
+
+  function enhanceGrids(root) {
+    root.querySelectorAll("[data-perm-grid]").forEach(function (grid) {
+      if (grid.querySelector('input[name="grant"]:not([disabled])')) {
+        grid.querySelectorAll("[data-grid-col], [data-grid-row]").forEach(function (h) { h.hidden = false; });
+      }
+      syncGridHeaders(grid);
+    });
+  }
+
+  document.addEventListener("change", function (e) {
+    var grid = e.target.closest("[data-perm-grid]");
+    if (!grid) return;
+    var t = e.target;
+    if (t.hasAttribute("data-grid-col")) {
+      gridBoxes(grid, "data-action", t.getAttribute("data-grid-col")).forEach(function (b) { b.checked = t.checked; });
+      if (t.checked && t.getAttribute("data-grid-col") !== "view") {
+        gridBoxes(grid, "data-action", "view").forEach(function (b) { b.checked = true; });
+      }
+      // Without View nothing else stands.
+      if (!t.checked && t.getAttribute("data-grid-col") === "view") {
+        grid.querySelectorAll('input[name="grant"]:not([disabled])').forEach(function (b) { b.checked = false; });
+      }
+    } else if (t.hasAttribute("data-grid-row")) {
+      gridBoxes(grid, "data-function", t.getAttribute("data-grid-row")).forEach(function (b) { b.checked = t.checked; });
+    } else if (t.name === "grant") {
+      var f = t.getAttribute("data-function");
+      var view = grid.querySelector('input[name="grant"][data-function="' + f + '"][data-action="view"]');
+      if (t.checked && t.getAttribute("data-action") !== "view" && view) view.checked = true;
+      // Clearing View clears what needs it.
+      if (!t.checked && t.getAttribute("data-action") === "view") {
+        gridBoxes(grid, "data-function", f).forEach(function (b) { b.checked = false; });
+      }
+    }
+    syncGridHeaders(grid);
+  });
+
+  function syncStorePicker(fieldset) {
+    var individual = fieldset.querySelector('input[data-access-type][value="individual"]');
+    var picker = fieldset.querySelector("[data-store-picker]");
+    if (picker && individual) picker.hidden = !individual.checked;
+  }
+
+  function filterStores(picker, text) {
+    var q = text.trim().toLowerCase();
+    var shown = 0;
+    picker.querySelectorAll("[data-store-text]").forEach(function (li) {
+      var match = !q || li.getAttribute("data-store-text").toLowerCase().indexOf(q) >= 0;
+      li.hidden = !match;
+      if (match) shown++;
+    });
+    var none = picker.querySelector("[data-store-none]");
+    if (none) none.hidden = shown > 0;
+  }
+
+  function syncExpiry(root) {
+    root.querySelectorAll("select[data-expiry]").forEach(function (select) {
+      var box = select.parentElement.querySelector("[data-expiry-date]");
+      if (box) box.hidden = select.value !== "date";
+    });
+  }
+
+  function enhanceLife(root) {
+    enhanceGrids(root);
+    root.querySelectorAll("fieldset.store-access").forEach(syncStorePicker);
+    root.querySelectorAll("[data-store-search]").forEach(function (s) { s.hidden = false; });
+    syncExpiry(root);
+  }
+
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("input[data-access-type]")) syncStorePicker(e.target.closest("fieldset"));
+    if (e.target.matches("select[data-expiry]")) {
+      syncExpiry(e.target.parentElement);
+      if (e.target.value === "date") {
+        var date = e.target.parentElement.querySelector("[data-expiry-date] input");
+        if (date) date.focus();
+      }
+    }
+  });
+  document.addEventListener("input", function (e) {
+    if (e.target.matches("[data-store-search]")) filterStores(e.target.closest("[data-store-picker]"), e.target.value);
+  });
+  // Enter in the store search filters; it must not submit the dialog.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.matches("[data-store-search]")) e.preventDefault();
+  });
+
   function enhance(root) {
     enhanceSecrets(root);
     enhanceRoles(root);
+    enhanceLife(root);
     var list = root.querySelector ? root.querySelector("#key-list") : null;
     if (list) updateSelection(list);
   }

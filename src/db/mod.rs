@@ -121,6 +121,31 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<(), String> {
     result.map_err(|e| format!("migrations failed: {e}"))
 }
 
+/// Applies the pending migrations up to and including `last` (a version
+/// such as `20261123000002`), and no further: how the tests build a
+/// database as an older keydesk left it, to check what a migration does to
+/// existing rows.
+pub fn run_migrations_until(conn: &mut DbConnection, last: &str) -> Result<(), String> {
+    fn run<C: MigrationHarness<B>, B: diesel::backend::Backend>(
+        c: &mut C,
+        source: EmbeddedMigrations,
+        last: &str,
+    ) -> Result<(), String> {
+        let pending = c.pending_migrations(source).map_err(|e| e.to_string())?;
+        for m in pending {
+            if m.name().version().to_string().as_str() > last {
+                break;
+            }
+            c.run_migration(&*m).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+    match conn {
+        DbConnection::Sqlite(c) => run(c, SQLITE_MIGRATIONS, last),
+        DbConnection::Postgresql(c) => run(c, POSTGRES_MIGRATIONS, last),
+    }
+}
+
 /// The pool as handlers see it: every call runs on the blocking thread pool,
 /// never on an async worker.
 #[derive(Clone)]

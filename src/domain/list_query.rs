@@ -5,6 +5,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
+use super::AccessType;
+
 /// The query string as sent. Every field is text so a bad value gets our
 /// message, not a deserializer's.
 #[derive(Deserialize, Default, Debug)]
@@ -19,6 +21,90 @@ pub struct RawListQuery {
     pub q: Option<String>,
     pub page: Option<String>,
     pub per_page: Option<String>,
+    pub expiry: Option<String>,
+    pub access: Option<String>,
+    pub store: Option<String>,
+    pub used: Option<String>,
+}
+
+/// The Expiry filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpiryFilter {
+    Expired,
+    Within7Days,
+    Never,
+}
+
+impl ExpiryFilter {
+    pub const ALL: [ExpiryFilter; 3] = [Self::Expired, Self::Within7Days, Self::Never];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::Within7Days => "7d",
+            Self::Never => "never",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Expired => "Expired",
+            Self::Within7Days => "Expires within 7 days",
+            Self::Never => "Never expires",
+        }
+    }
+}
+
+/// The Last used filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsageFilter {
+    Idle30Days,
+    Idle90Days,
+    Never,
+}
+
+impl UsageFilter {
+    pub const ALL: [UsageFilter; 3] = [Self::Idle30Days, Self::Idle90Days, Self::Never];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Idle30Days => "idle30",
+            Self::Idle90Days => "idle90",
+            Self::Never => "never",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Idle30Days => "Not used for 30 days",
+            Self::Idle90Days => "Not used for 90 days",
+            Self::Never => "Never used",
+        }
+    }
+}
+
+fn choice<T: Copy>(
+    label: &str,
+    raw: Option<&str>,
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+) -> Result<Option<T>, String> {
+    match raw {
+        None | Some("any") => Ok(None),
+        Some(s) => all
+            .iter()
+            .copied()
+            .find(|x| code(*x) == s)
+            .map(Some)
+            .ok_or_else(|| {
+                let codes: Vec<&str> = all.iter().map(|x| code(*x)).collect();
+                format!(
+                    "{label}: `{}` is not a choice; use {} or any.",
+                    shorten(s),
+                    codes.join(", ")
+                )
+            }),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,10 +113,19 @@ pub enum SortColumn {
     Active,
     Created,
     Updated,
+    Expires,
+    LastUsed,
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 4] = [Self::Name, Self::Active, Self::Created, Self::Updated];
+    pub const ALL: [SortColumn; 6] = [
+        Self::Name,
+        Self::Active,
+        Self::Created,
+        Self::Updated,
+        Self::Expires,
+        Self::LastUsed,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -38,6 +133,8 @@ impl SortColumn {
             Self::Active => "active",
             Self::Created => "created",
             Self::Updated => "updated",
+            Self::Expires => "expires",
+            Self::LastUsed => "last_used",
         }
     }
 
@@ -48,13 +145,16 @@ impl SortColumn {
             Self::Active => "Active",
             Self::Created => "Date Created",
             Self::Updated => "Date Updated",
+            Self::Expires => "Expires",
+            Self::LastUsed => "Last used",
         }
     }
 
-    /// The direction a first click sorts in: A–Z for names, newest or active first otherwise.
+    /// The direction a first click sorts in: A–Z for names, soonest first
+    /// for expiry, newest or active first otherwise.
     fn first_dir(self) -> SortDir {
         match self {
-            Self::Name => SortDir::Asc,
+            Self::Name | Self::Expires => SortDir::Asc,
             _ => SortDir::Desc,
         }
     }
@@ -97,7 +197,8 @@ pub struct DateRange {
 }
 
 impl DateRange {
-    fn parse(label: &str, from: Option<&str>, to: Option<&str>) -> Result<Self, String> {
+    /// Both ends as typed; `label` names the filter in the message.
+    pub fn parse(label: &str, from: Option<&str>, to: Option<&str>) -> Result<Self, String> {
         let from = parse_date(label, "from", from)?;
         let to = parse_date(label, "to", to)?;
         if let (Some(f), Some(t)) = (from, to) {
@@ -141,7 +242,9 @@ fn parse_date(label: &str, end: &str, raw: Option<&str>) -> Result<Option<NaiveD
         })
 }
 
-fn shorten(s: &str) -> String {
+/// A bad value as a message quotes it: at most 20 characters, no control
+/// characters.
+pub(crate) fn shorten(s: &str) -> String {
     let mut out: String = s.chars().filter(|c| !c.is_control()).take(20).collect();
     if s.chars().count() > 20 {
         out.push('…');
@@ -163,6 +266,12 @@ pub struct ListParams {
     pub q: Option<String>,
     pub page: u32,
     pub per_page: u32,
+    pub expiry: Option<ExpiryFilter>,
+    /// Access type: all stores, or individual stores.
+    pub access: Option<AccessType>,
+    /// Keys that may reach this store (all-store keys and those listing it).
+    pub store: Option<i64>,
+    pub used: Option<UsageFilter>,
 }
 
 impl Default for ListParams {
@@ -176,6 +285,10 @@ impl Default for ListParams {
             q: None,
             page: 1,
             per_page: DEFAULT_PAGE_SIZE,
+            expiry: None,
+            access: None,
+            store: None,
+            used: None,
         }
     }
 }
@@ -194,7 +307,7 @@ impl ListParams {
                 .find(|c| c.code() == s)
                 .ok_or_else(|| {
                     format!(
-                        "Cannot sort by `{}`: choose name, active, created or updated.",
+                        "Cannot sort by `{}`: choose name, active, created, updated, expires or last_used.",
                         shorten(s)
                     )
                 })?,
@@ -269,6 +382,27 @@ impl ListParams {
                     )
                 })?,
         };
+        let expiry = choice("Expiry", present(&raw.expiry), &ExpiryFilter::ALL, |x| {
+            x.code()
+        })?;
+        let access = choice(
+            "Access type",
+            present(&raw.access),
+            &[AccessType::All, AccessType::Individual],
+            |x| x.code(),
+        )?;
+        let store = match present(&raw.store) {
+            None | Some("any") => None,
+            Some(s) => Some(
+                s.parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .ok_or_else(|| format!("Store: `{}` is not a store.", shorten(s)))?,
+            ),
+        };
+        let used = choice("Last used", present(&raw.used), &UsageFilter::ALL, |x| {
+            x.code()
+        })?;
         Ok(Self {
             sort,
             dir,
@@ -278,12 +412,23 @@ impl ListParams {
             q,
             page,
             per_page,
+            expiry,
+            access,
+            store,
+            used,
         })
     }
 
     /// True when any filter (not sort or paging) narrows the list.
     pub fn is_filtered(&self) -> bool {
-        self.active.is_some() || self.created.is_set() || self.updated.is_set() || self.q.is_some()
+        self.active.is_some()
+            || self.created.is_set()
+            || self.updated.is_set()
+            || self.q.is_some()
+            || self.expiry.is_some()
+            || self.access.is_some()
+            || self.store.is_some()
+            || self.used.is_some()
     }
 
     pub fn offset(&self) -> i64 {
@@ -349,6 +494,18 @@ impl ListParams {
         if let Some(q) = &self.q {
             pairs.push(("q", q.clone()));
         }
+        if let Some(e) = self.expiry {
+            pairs.push(("expiry", e.code().into()));
+        }
+        if let Some(a) = self.access {
+            pairs.push(("access", a.code().into()));
+        }
+        if let Some(s) = self.store {
+            pairs.push(("store", s.to_string()));
+        }
+        if let Some(u) = self.used {
+            pairs.push(("used", u.code().into()));
+        }
         if self.per_page != d.per_page {
             pairs.push(("per_page", self.per_page.to_string()));
         }
@@ -393,6 +550,10 @@ mod tests {
             ("q", "shop & co"),
             ("page", "3"),
             ("per_page", "50"),
+            ("expiry", "7d"),
+            ("access", "individual"),
+            ("store", "4"),
+            ("used", "idle90"),
         ]))
         .unwrap();
         let again =
@@ -413,6 +574,11 @@ mod tests {
             ("page", "abc"),
             ("per_page", "7"),
             ("q", "a\u{0}b"),
+            ("expiry", "soon"),
+            ("access", "some"),
+            ("store", "berlin"),
+            ("store", "0"),
+            ("used", "yesterday"),
         ] {
             assert!(ListParams::parse(&raw(&[(k, v)])).is_err(), "{k}={v}");
         }

@@ -1,5 +1,6 @@
 //! Values parsed at the edge: a handler receives these, never raw strings.
 
+pub mod audit_query;
 pub mod expiry;
 mod key_kind;
 mod key_name;

@@ -68,6 +68,7 @@ pub struct KeyListRow {
     pub updated_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
     pub all_stores: bool,
+    pub last_used_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,9 +105,13 @@ fn filtered<'a>(
     kind: KeyKind,
     p: &'a ListParams,
     walk_index_of: Option<SortColumn>,
+    now: NaiveDateTime,
 ) -> api_keys::BoxedQuery<'a, MultiBackend> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::Timestamp;
+    use crate::domain::list_query::{ExpiryFilter, UsageFilter};
+    use crate::domain::AccessType;
+    use crate::schema::api_key_stores;
+    use diesel::dsl::{exists, sql};
+    use diesel::sql_types::{Nullable, Timestamp};
     let mut q = api_keys::table
         .filter(api_keys::kind.eq(kind.code()))
         .into_boxed();
@@ -149,6 +154,56 @@ fn filtered<'a>(
     if let Some(text) = &p.q {
         q = q.filter(api_keys::name_key.like(like_pattern(text)).escape('\\'));
     }
+    // Expiry and last use: `+column` as above when another column's index
+    // is walked.
+    let expires = if unindexed(SortColumn::Expires) {
+        sql::<Nullable<Timestamp>>("+expires_at")
+    } else {
+        sql::<Nullable<Timestamp>>("expires_at")
+    };
+    match p.expiry {
+        None => {}
+        Some(ExpiryFilter::Expired) => q = q.filter(expires.le(now)),
+        Some(ExpiryFilter::Within7Days) => {
+            q = q
+                .filter(expires.clone().gt(now))
+                .filter(expires.le(now + chrono::Duration::days(7)))
+        }
+        Some(ExpiryFilter::Never) => q = q.filter(api_keys::expires_at.is_null()),
+    }
+    let last_used = if unindexed(SortColumn::LastUsed) {
+        sql::<Nullable<Timestamp>>("+last_used_at")
+    } else {
+        sql::<Nullable<Timestamp>>("last_used_at")
+    };
+    let idle_since = |days: i64| now - chrono::Duration::days(days);
+    match p.used {
+        None => {}
+        // Idle: last used before the cut-off, or never used and older than it.
+        Some(f @ (UsageFilter::Idle30Days | UsageFilter::Idle90Days)) => {
+            let cut = idle_since(if f == UsageFilter::Idle30Days { 30 } else { 90 });
+            q = q.filter(
+                last_used.lt(cut).or(api_keys::last_used_at
+                    .is_null()
+                    .and(api_keys::created_at.lt(cut))),
+            )
+        }
+        Some(UsageFilter::Never) => q = q.filter(api_keys::last_used_at.is_null()),
+    }
+    match p.access {
+        None => {}
+        Some(AccessType::All) => q = q.filter(api_keys::all_stores.eq(true)),
+        Some(AccessType::Individual) => q = q.filter(api_keys::all_stores.eq(false)),
+    }
+    if let Some(store_id) = p.store {
+        q = q.filter(
+            api_keys::all_stores.eq(true).or(exists(
+                api_key_stores::table
+                    .filter(api_key_stores::api_key_id.eq(api_keys::id))
+                    .filter(api_key_stores::store_id.eq(store_id)),
+            )),
+        );
+    }
     q
 }
 
@@ -168,13 +223,19 @@ fn like_pattern(text: &str) -> String {
 
 /// One page of a tab and the number of keys that match. Ties in the sort
 /// column are broken by id, so paging is stable.
-pub fn list(conn: &mut DbConnection, kind: KeyKind, p: &ListParams) -> QueryResult<KeyPage> {
-    use api_keys::{active, created_at, id, name_key, updated_at};
+/// `now` decides what is expired and what is idle.
+pub fn list(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    p: &ListParams,
+    now: NaiveDateTime,
+) -> QueryResult<KeyPage> {
+    use api_keys::{active, created_at, expires_at, id, last_used_at, name_key, updated_at};
     // The count starts from whichever index narrows the filters most; the
     // page from the sort column's index (see `filtered`).
-    let total = filtered(kind, p, None).count().get_result(conn)?;
+    let total = filtered(kind, p, None, now).count().get_result(conn)?;
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
-    let q = filtered(kind, p, sqlite.then_some(p.sort));
+    let q = filtered(kind, p, sqlite.then_some(p.sort), now);
     let q = match (p.sort, p.dir) {
         (SortColumn::Name, SortDir::Asc) => q.order((name_key.asc(), id.asc())),
         (SortColumn::Name, SortDir::Desc) => q.order((name_key.desc(), id.desc())),
@@ -184,6 +245,21 @@ pub fn list(conn: &mut DbConnection, kind: KeyKind, p: &ListParams) -> QueryResu
         (SortColumn::Created, SortDir::Desc) => q.order((created_at.desc(), id.desc())),
         (SortColumn::Updated, SortDir::Asc) => q.order((updated_at.asc(), id.asc())),
         (SortColumn::Updated, SortDir::Desc) => q.order((updated_at.desc(), id.desc())),
+        // "Never" expires after every date, on both backends (they put NULLs
+        // at opposite ends).
+        (SortColumn::Expires, SortDir::Asc) => {
+            q.order((expires_at.is_null().asc(), expires_at.asc(), id.asc()))
+        }
+        (SortColumn::Expires, SortDir::Desc) => {
+            q.order((expires_at.is_null().desc(), expires_at.desc(), id.desc()))
+        }
+        // Newest use first; never used after every use.
+        (SortColumn::LastUsed, SortDir::Desc) => {
+            q.order((last_used_at.is_null().asc(), last_used_at.desc(), id.desc()))
+        }
+        (SortColumn::LastUsed, SortDir::Asc) => {
+            q.order((last_used_at.is_null().desc(), last_used_at.asc(), id.asc()))
+        }
     };
     let rows = q
         .limit(i64::from(p.per_page))

@@ -3,9 +3,11 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod health;
+pub mod stores;
 pub mod users;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -24,5 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::setup::submit)
         .configure(api_keys::configure)
         .configure(channels::configure)
+        .configure(stores::configure)
+        .configure(audit::configure)
         .configure(users::configure);
 }

@@ -55,6 +55,25 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     start(settings, db).await
 }
 
+/// Starts the app on a database that `prepare` filled first, as an older
+/// keydesk would have left it (`prepare` runs the migrations it wants).
+pub async fn spawn_app_on(prepare: impl FnOnce(&mut DbConnection) + Send + 'static) -> TestApp {
+    let db = Arc::new(TestDb::create());
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let pool = keydesk::db::build_pool(&url, 1).expect("the database opens");
+        let mut conn = pool.get().unwrap();
+        prepare(&mut conn);
+    })
+    .await
+    .unwrap();
+    let mut settings = Settings::new(db.url.clone());
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.workers = Some(1);
+    settings.db_pool_size = 4;
+    start(settings, db).await
+}
+
 async fn start(settings: Settings, db: Arc<TestDb>) -> TestApp {
     let app = Application::build(settings.clone())
         .await
@@ -103,6 +122,11 @@ impl TestApp {
             DatabaseUrl::Sqlite(path) => path.clone(),
             DatabaseUrl::Postgres(url) => url.clone(),
         }
+    }
+
+    /// The app's clock: tests move it forward instead of sleeping.
+    pub fn clock(&self) -> &keydesk::clock::Clock {
+        &self.settings.clock
     }
 
     /// A second browser: its own cookies, nobody signed in.

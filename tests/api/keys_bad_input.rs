@@ -382,11 +382,11 @@ async fn bad_list_addresses_get_a_400_that_says_what_is_wrong() {
     let cases: Vec<(String, String)> = vec![
         (
             "sort=secret_hash".into(),
-            "Cannot sort by `secret_hash`: choose name, active, created or updated.".into(),
+            "Cannot sort by `secret_hash`: choose name, active, created, updated, expires or last_used.".into(),
         ),
         (
             "sort=channel".into(),
-            "Cannot sort by `channel`: choose name, active, created or updated.".into(),
+            "Cannot sort by `channel`: choose name, active, created, updated, expires or last_used.".into(),
         ),
         (
             "sort=name&dir=up".into(),

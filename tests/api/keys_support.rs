@@ -35,6 +35,8 @@ pub struct Row {
     pub name: String,
     pub active: bool,
     pub channel: Option<String>,
+    pub expires: String,
+    pub last_used: String,
     pub created: String,
     pub updated: String,
 }
@@ -43,9 +45,10 @@ fn text(e: ElementRef<'_>) -> String {
     e.text().collect::<String>().trim().to_owned()
 }
 
-/// The rows of the key table in `page` (a whole page or the list fragment).
+/// The rows of the key table in `page` (a whole page or the list fragment):
+/// Name, Active, [Channel,] Expires, Last used, Date Created, Date Updated.
 pub fn rows(page: &Html) -> Vec<Row> {
-    let td = sel("td:not(.select-col)");
+    let td = sel("td:not(.select-col):not(.row-actions)");
     let link = sel("a.row-link");
     page.select(&sel("#key-list tr[data-row-link]"))
         .map(|tr| {
@@ -53,9 +56,10 @@ pub fn rows(page: &Html) -> Vec<Row> {
             let a = tr.select(&link).next().expect("a row has a name link");
             let href = a.value().attr("href").unwrap();
             let id = href.rsplit('/').next().unwrap().parse().unwrap();
-            let graphql = cells.len() == 5;
-            assert!(cells.len() == 4 || graphql, "a row has 4 or 5 cells");
+            let graphql = cells.len() == 7;
+            assert!(cells.len() == 6 || graphql, "a row has 6 or 7 cells");
             let channel = graphql.then(|| text(cells[2])).filter(|c| c != "—");
+            let n = cells.len();
             Row {
                 id,
                 name: text(a),
@@ -65,8 +69,10 @@ pub fn rows(page: &Html) -> Vec<Row> {
                     other => panic!("Active cell says {other:?}"),
                 },
                 channel,
-                created: text(cells[cells.len() - 2]),
-                updated: text(cells[cells.len() - 1]),
+                expires: text(cells[n - 4]),
+                last_used: text(cells[n - 3]),
+                created: text(cells[n - 2]),
+                updated: text(cells[n - 1]),
             }
         })
         .collect()
@@ -331,4 +337,52 @@ pub async fn get_fragment(b: &Browser, path: &str) -> Response {
         .send()
         .await
         .unwrap()
+}
+
+/// Adds a store straight to the database; returns its id.
+pub async fn insert_store(app: &TestApp, name: &str, code: &str) -> i64 {
+    let (name, code) = (name.to_owned(), code.to_owned());
+    app.with_db(move |c| {
+        keydesk::models::store::insert(
+            c,
+            &keydesk::models::store::NewStore {
+                name: &name,
+                code: &code,
+                created_at: keydesk::models::now_utc(),
+            },
+        )
+        .expect("the fixture store")
+        .id
+    })
+    .await
+}
+
+/// The key's whole state as the core sees it.
+pub async fn state_of(app: &TestApp, kind: &str, id: i64) -> keydesk::keys::KeyState {
+    let kind = keydesk::domain::KeyKind::parse(kind).unwrap();
+    app.with_db(move |c| keydesk::keys::load_state(c, kind, id).unwrap())
+        .await
+}
+
+/// The key's grants as `function:action` scopes.
+pub async fn scopes_of(app: &TestApp, kind: &str, id: i64) -> Vec<String> {
+    state_of(app, kind, id)
+        .await
+        .grants
+        .iter()
+        .map(|g| g.scope())
+        .collect()
+}
+
+/// Every audit event, oldest first.
+pub async fn audit_events(app: &TestApp) -> Vec<keydesk::models::audit::AuditEvent> {
+    use keydesk::schema::audit_events;
+    app.with_db(|c| {
+        audit_events::table
+            .order(audit_events::id.asc())
+            .select(keydesk::models::audit::AuditEvent::as_select())
+            .load(c)
+            .unwrap()
+    })
+    .await
 }

@@ -3,6 +3,7 @@
 //! `helpers.rs`.
 
 mod access_support;
+mod audit;
 mod auth;
 mod cli;
 mod concurrency;
@@ -16,11 +17,17 @@ mod keys_bad_input;
 mod keys_create;
 mod keys_delete;
 mod keys_edit;
+mod keys_filters;
+mod keys_life;
 mod keys_list;
+mod keys_refresh;
 mod keys_support;
+mod migration;
 mod oauth;
+mod pages_support;
 mod roles;
 mod sessions;
 mod setup;
+mod stores;
 mod users;
 mod verify;

@@ -7,18 +7,18 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::form::{self, RoleRow};
+use super::life::{self, LifeFields, LifeInput};
 use super::view::{dialog, in_dialog};
 use super::KindPath;
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::secret::{new_client_id, NewSecret};
-use crate::domain::{
-    AccessLevel, ExpiryChoice, GrantSet, KeyKind, KeyName, KeyRoleDefinition, StoreAccess,
-};
+use crate::domain::{AccessLevel, KeyKind, KeyName, KeyRoleDefinition};
 use crate::error::AppError;
 use crate::keys::{self, KeySpec};
 use crate::models::audit::Actor;
 use crate::models::channel::{self, Channel};
+use crate::models::store;
 use crate::state::AppState;
 use crate::web::{Form, PageCtx};
 
@@ -41,6 +41,7 @@ pub struct CreateForm {
     pub roles: Vec<RoleRow>,
     pub active: bool,
     pub errors: FieldErrors,
+    pub life: LifeFields,
 }
 
 impl CreateForm {
@@ -75,7 +76,7 @@ pub async fn show(
     db: web::Data<Db>,
     KindPath(kind): KindPath,
 ) -> Result<HttpResponse, AppError> {
-    let channels = db.run(|c| Ok(channel::all(c)?)).await?;
+    let (channels, stores) = db.run(|c| Ok((channel::all(c)?, store::all(c)?))).await?;
     // With JavaScript one role row and "Add Role"; without, a few fixed rows.
     let rows = if in_dialog(&req) { 1 } else { 3 };
     let form = CreateForm {
@@ -88,6 +89,7 @@ pub async fn show(
         roles: vec![RoleRow::default(); if kind.is_graphql() { rows } else { 0 }],
         active: false,
         errors: FieldErrors::default(),
+        life: LifeFields::for_new(stores, kind.is_graphql()),
     };
     dialog(&req, &form.title(), &form, StatusCode::OK)
 }
@@ -107,6 +109,8 @@ pub struct CreateInput {
     #[serde(default)]
     role_level: Vec<String>,
     active: Option<String>,
+    #[serde(flatten)]
+    life: LifeInput,
 }
 
 pub async fn submit(
@@ -128,14 +132,27 @@ pub async fn submit(
         rows: role_rows,
         roles,
     } = form::parse_roles(&input.role_definition, &input.role_level)?;
-    let channels = db.run(|c| Ok(channel::all(c)?)).await?;
+    let (channels, stores) = db.run(|c| Ok((channel::all(c)?, store::all(c)?))).await?;
+    let now = state.clock.now();
+    let parsed = life::parse(&input.life, &stores, false, !kind.is_graphql(), now)?;
+    let life_errors = parsed.errors();
     let name = KeyName::parse(&input.name);
     let channel_raw = input.channel.unwrap_or_default();
     let channel_id = form::parse_channel(&channel_raw, &channels);
 
-    let (name, channel_id, roles) = match (name, channel_id, roles) {
-        (Ok(n), Ok(c), Ok(r)) => (n, c, r),
-        (n, c, r) => {
+    let ok = (
+        name,
+        channel_id,
+        roles,
+        parsed.expiry,
+        parsed.grants,
+        parsed.stores,
+    );
+    let (name, channel_id, roles, expiry, grants, store_access) = match ok {
+        (Ok(n), Ok(c), Ok(r), Ok(e), Ok(g), Ok(s)) => (n, c, r, e, g, s),
+        (n, c, r, ..) => {
+            let mut life = LifeFields::for_new(stores, kind.is_graphql());
+            life.refill(&input.life, life_errors);
             let form = CreateForm {
                 kind,
                 dialog: in_dialog(&req),
@@ -154,6 +171,7 @@ pub async fn submit(
                     channel: c.err(),
                     roles: r.err(),
                 },
+                life,
             };
             return dialog(&req, &form.title(), &form, StatusCode::UNPROCESSABLE_ENTITY);
         }
@@ -161,16 +179,15 @@ pub async fn submit(
 
     let secret = NewSecret::generate(kind, &state.key_pepper);
     let client_id = (kind == KeyKind::Rest).then(new_client_id);
-    let now = state.clock.now();
     let spec = KeySpec {
         kind,
         name: name.clone(),
         active,
         channel_id,
         roles,
-        grants: GrantSet::EMPTY,
-        stores: StoreAccess::All,
-        expires_at: ExpiryChoice::Days90.expires_at(now, None),
+        grants,
+        stores: store_access,
+        expires_at: expiry.expires_at(now, None),
     };
     let actor = Actor::user(user.id, &user.username, crate::web::client_ip(&req));
     let (cid, user_id) = (client_id.clone(), user.id);

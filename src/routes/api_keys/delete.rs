@@ -95,6 +95,29 @@ pub async fn confirm(
     dialog(&req, &page.title(), &page, StatusCode::OK)
 }
 
+/// `GET …/{id}/delete`: the confirmation for one key, from its row menu.
+pub async fn confirm_one(
+    req: HttpRequest,
+    ctx: PageCtx,
+    db: web::Data<Db>,
+    path: super::KeyPath,
+) -> Result<HttpResponse, AppError> {
+    let (kind, id) = (path.kind, path.id);
+    let keys = db
+        .run(move |c| Ok(api_key::names_of(c, kind, &[id])?))
+        .await?;
+    if keys.is_empty() {
+        return Err(AppError::not_found("That API key"));
+    }
+    let page = ConfirmDelete {
+        kind,
+        dialog: in_dialog(&req),
+        csrf: ctx.csrf,
+        keys,
+    };
+    dialog(&req, &page.title(), &page, StatusCode::OK)
+}
+
 pub async fn submit(
     req: HttpRequest,
     user: CurrentUser,

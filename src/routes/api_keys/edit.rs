@@ -1,5 +1,6 @@
 //! `GET /admin/api-keys/{kind}/{id}` (Viewer: read-only) and `POST` (Editor):
-//! name, channel and active change; roles never do.
+//! name, channel, active, expiry, stores and (REST keys) permissions change;
+//! GraphQL roles never do. The dialog also shows the key's secrets.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -7,17 +8,21 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::form;
+use super::life::{self, LifeFields, LifeInput};
 use super::list::format_time;
+use super::secrets::SecretView;
 use super::view::{dialog, in_dialog};
 use super::KeyPath;
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::{AccessLevel, BackofficeRole, KeyKind, KeyName};
 use crate::error::AppError;
-use crate::keys::{self, KeyChanges};
-use crate::models::api_key::{ApiKey, KeyRole};
+use crate::keys::{self, KeyChanges, KeyState};
+use crate::models::api_key::KeyRole;
 use crate::models::audit::Actor;
 use crate::models::channel::{self, Channel};
+use crate::models::store::{self, Store};
+use crate::routes::audit::{key_history, KeyHistory};
 use crate::state::AppState;
 use crate::web::{Form, PageCtx};
 
@@ -33,6 +38,7 @@ pub struct EditForm {
     pub kind: KeyKind,
     pub dialog: bool,
     pub can_edit: bool,
+    pub can_refresh: bool,
     pub csrf: String,
     pub id: i64,
     pub name: String,
@@ -44,6 +50,16 @@ pub struct EditForm {
     pub created: String,
     pub updated: String,
     pub errors: FieldErrors,
+    pub life: LifeFields,
+    pub secrets: Vec<SecretView>,
+    pub has_retiring: bool,
+    /// A REST key without any permission (as every REST key is after the
+    /// migration to permissions): it can call nothing.
+    pub no_permissions: bool,
+    /// Said at the top, e.g. after "Stop the old secret now".
+    pub notice: Option<String>,
+    /// The key's last events (`templates/audit/_key_history.html`).
+    pub history: KeyHistory,
 }
 
 impl EditForm {
@@ -61,43 +77,64 @@ impl EditForm {
         self.channel == c.id.to_string()
     }
 
-    fn new(
+    pub fn new(
         req: &HttpRequest,
         ctx: PageCtx,
-        key: ApiKey,
-        roles: Vec<KeyRole>,
-        channels: Vec<Channel>,
-        kind: KeyKind,
+        st: KeyState,
+        loaded: Lists,
+        now: chrono::NaiveDateTime,
     ) -> Self {
+        let kind = st.kind();
+        let key = st.key;
+        let (channels, stores, history) = loaded;
+        let identifier = key.client_id.clone().unwrap_or_else(|| {
+            st.secrets
+                .iter()
+                .find(|s| s.retires_at.is_none())
+                .map(|s| format!("{}…", s.prefix))
+                .unwrap_or_default()
+        });
+        let secrets: Vec<SecretView> = st.secrets.iter().map(|s| SecretView::new(s, now)).collect();
         Self {
             kind,
             dialog: in_dialog(req),
             can_edit: ctx.can(BackofficeRole::ApiKey, AccessLevel::Editor),
+            can_refresh: ctx.can(BackofficeRole::ApiKey, AccessLevel::Owner),
             csrf: ctx.csrf,
             id: key.id,
             channel: key.channel_id.map(|c| c.to_string()).unwrap_or_default(),
             active: key.active,
             channels,
-            roles,
-            identifier: key.client_id.unwrap_or_default(),
+            roles: st.roles,
+            identifier,
             created: format_time(key.created_at),
             updated: format_time(key.updated_at),
             name: key.name,
             errors: FieldErrors::default(),
+            life: LifeFields::for_key(
+                key.expires_at,
+                st.grants,
+                &st.stores,
+                stores,
+                kind.is_graphql(),
+            ),
+            has_retiring: secrets.iter().any(|s| s.retiring),
+            secrets,
+            no_permissions: !kind.is_graphql() && st.grants.is_empty(),
+            notice: None,
+            history,
         }
     }
 }
 
-type Loaded = (ApiKey, Vec<KeyRole>, Vec<Channel>);
+/// The channels and stores the dialog offers, and the key's history.
+pub type Lists = (Vec<Channel>, Vec<Store>, KeyHistory);
 
-async fn load(db: &Db, kind: KeyKind, id: i64) -> Result<Loaded, AppError> {
+pub async fn load(db: &Db, kind: KeyKind, id: i64) -> Result<(KeyState, Lists), AppError> {
     db.run(move |c| {
         let st = keys::load_state(c, kind, id)?;
-        let mut key = st.key.clone();
-        if key.client_id.is_none() {
-            key.client_id = st.current_secret().map(|s| format!("{}…", s.prefix));
-        }
-        Ok((key, st.roles, channel::all(c)?))
+        let history = key_history(c, id)?;
+        Ok((st, (channel::all(c)?, store::all(c)?, history)))
     })
     .await
 }
@@ -106,10 +143,11 @@ pub async fn show(
     req: HttpRequest,
     ctx: PageCtx,
     db: web::Data<Db>,
+    state: web::Data<AppState>,
     path: KeyPath,
 ) -> Result<HttpResponse, AppError> {
-    let (key, roles, channels) = load(&db, path.kind, path.id).await?;
-    let form = EditForm::new(&req, ctx, key, roles, channels, path.kind);
+    let (st, lists) = load(&db, path.kind, path.id).await?;
+    let form = EditForm::new(&req, ctx, st, lists, state.clock.now());
     dialog(&req, form.title(), &form, StatusCode::OK)
 }
 
@@ -123,6 +161,8 @@ pub struct EditInput {
     role_definition: Vec<String>,
     #[serde(default)]
     role_level: Vec<String>,
+    #[serde(flatten)]
+    life: LifeInput,
 }
 
 pub async fn submit(
@@ -144,14 +184,24 @@ pub async fn submit(
         return Err(AppError::bad_request("REST keys have no channel."));
     }
     let active = form::parse_active(input.active.as_deref())?;
-    let (key, roles, channels) = load(&db, kind, path.id).await?;
+    let now = state.clock.now();
+    let (st, lists) = load(&db, kind, path.id).await?;
+    let parsed = life::parse(&input.life, &lists.1, true, !kind.is_graphql(), now)?;
+    let life_errors = parsed.errors();
     let name = KeyName::parse(&input.name);
     let channel_raw = input.channel.unwrap_or_default();
-    let channel_id = form::parse_channel(&channel_raw, &channels);
-    let (name, channel_id) = match (name, channel_id) {
-        (Ok(n), Ok(c)) => (n, c),
-        (n, c) => {
-            let mut form = EditForm::new(&req, ctx, key, roles, channels, kind);
+    let channel_id = form::parse_channel(&channel_raw, &lists.0);
+    let ok = (
+        name,
+        channel_id,
+        parsed.expiry,
+        parsed.grants,
+        parsed.stores,
+    );
+    let (name, channel_id, expiry, grants, stores) = match ok {
+        (Ok(n), Ok(c), Ok(e), Ok(g), Ok(s)) => (n, c, e, g, s),
+        (n, c, ..) => {
+            let mut form = EditForm::new(&req, ctx, st, lists, now);
             form.name = input.name;
             form.channel = channel_raw;
             form.active = active;
@@ -159,22 +209,24 @@ pub async fn submit(
                 name: n.err(),
                 channel: c.err(),
             };
+            form.life.refill(&input.life, life_errors);
             return dialog(&req, form.title(), &form, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     let id = path.id;
-    let now = state.clock.now();
     let actor = Actor::user(user.id, &user.username, crate::web::client_ip(&req));
     db.run(move |c| {
         crate::db::write_transaction(c, |c| {
+            // Read again inside the transaction: what the change is compared
+            // with (and recorded against) is the key as it is now.
             let before = keys::load_state(c, kind, id)?;
             let changes = KeyChanges {
                 name,
                 active,
                 channel_id,
-                expires_at: before.key.expires_at,
-                grants: None,
-                stores: before.stores.clone(),
+                expires_at: expiry.expires_at(now, before.key.expires_at),
+                grants: (!kind.is_graphql()).then_some(grants),
+                stores,
             };
             keys::update(c, &actor, now, &before, &changes)
         })

@@ -11,10 +11,13 @@ use chrono::NaiveDateTime;
 
 use super::KindPath;
 use crate::db::Db;
-use crate::domain::list_query::{ListParams, RawListQuery, SortColumn, PAGE_SIZES};
-use crate::domain::{AccessLevel, BackofficeRole, KeyKind};
+use crate::domain::list_query::{
+    ExpiryFilter, ListParams, RawListQuery, SortColumn, UsageFilter, PAGE_SIZES,
+};
+use crate::domain::{AccessLevel, AccessType, BackofficeRole, KeyKind};
 use crate::error::AppError;
-use crate::models::{api_key, channel};
+use crate::models::{api_key, channel, store};
+use crate::state::AppState;
 use crate::web::{PageCtx, Query};
 
 pub async fn index(req: HttpRequest) -> HttpResponse {
@@ -29,6 +32,31 @@ pub struct RowView {
     pub created: String,
     pub updated: String,
     pub href: String,
+    pub expires: Expires,
+    pub last_used: String,
+}
+
+/// The Expires cell: "Never", an "Expired" badge, or a date with an
+/// "in 3 days" hint when it is within a week.
+pub enum Expires {
+    Never,
+    Expired(String),
+    Soon { date: String, hint: String },
+    On(String),
+}
+
+impl Expires {
+    pub fn of(t: Option<NaiveDateTime>, now: NaiveDateTime) -> Self {
+        match t {
+            None => Self::Never,
+            Some(t) if t <= now => Self::Expired(format_time(t)),
+            Some(t) if t - now <= chrono::Duration::days(7) => Self::Soon {
+                date: format_time(t),
+                hint: relative_time(t, now),
+            },
+            Some(t) => Self::On(format_time(t)),
+        }
+    }
 }
 
 /// Everything the list fragment shows; also embedded in the full page.
@@ -40,13 +68,69 @@ pub struct ListView {
     pub pages: u32,
     pub can_create: bool,
     pub can_delete: bool,
+    pub can_refresh: bool,
+    pub can_edit: bool,
     pub csrf: String,
+    /// For the Store filter.
+    pub stores: Vec<crate::models::store::Store>,
     /// Rendered alone for htmx: carries the out-of-band filter state.
     pub fragment: bool,
 }
 
 pub fn format_time(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// "just now", "3 min ago", "5 h ago", "in 3 days" (rounded to the nearest
+/// unit); a date beyond a month.
+pub fn relative_time(t: NaiveDateTime, now: NaiveDateTime) -> String {
+    let secs = (t - now).num_seconds();
+    let (future, secs) = (secs > 0, secs.unsigned_abs());
+    let (mins, hours, days) = (
+        (secs + 30) / 60,
+        (secs + 1_800) / 3_600,
+        (secs + 43_200) / 86_400,
+    );
+    let amount = if mins == 0 {
+        return "just now".into();
+    } else if mins < 60 {
+        format!("{mins} min")
+    } else if hours < 24 {
+        format!("{hours} h")
+    } else if days == 1 {
+        "1 day".to_string()
+    } else if days <= 30 {
+        format!("{days} days")
+    } else {
+        return t.format("%Y-%m-%d").to_string();
+    };
+    if future {
+        format!("in {amount}")
+    } else {
+        format!("{amount} ago")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_time;
+    use chrono::Duration;
+
+    #[test]
+    fn relative_times_round_to_the_nearest_unit() {
+        let now = crate::models::now_utc();
+        let cases = [
+            (Duration::seconds(10), "just now"),
+            (Duration::minutes(3), "in 3 min"),
+            (-Duration::minutes(3), "3 min ago"),
+            (Duration::days(3) - Duration::seconds(5), "in 3 days"),
+            (Duration::hours(5), "in 5 h"),
+            (Duration::hours(23) + Duration::minutes(50), "in 1 day"),
+        ];
+        for (d, want) in cases {
+            assert_eq!(relative_time(now + d, now), want, "{d}");
+        }
+    }
 }
 
 impl ListView {
@@ -130,7 +214,52 @@ impl ListView {
     }
 
     pub fn columns(&self) -> usize {
-        4 + usize::from(self.kind.is_graphql()) + usize::from(self.can_delete)
+        7 + usize::from(self.kind.is_graphql()) + usize::from(self.can_delete)
+    }
+
+    pub fn expiry_filters(&self) -> [ExpiryFilter; 3] {
+        ExpiryFilter::ALL
+    }
+
+    pub fn usage_filters(&self) -> [UsageFilter; 3] {
+        UsageFilter::ALL
+    }
+
+    pub fn access_filters(&self) -> [AccessType; 2] {
+        [AccessType::All, AccessType::Individual]
+    }
+
+    pub fn expiry_is(&self, f: &ExpiryFilter) -> bool {
+        self.params.expiry == Some(*f)
+    }
+
+    pub fn usage_is(&self, f: &UsageFilter) -> bool {
+        self.params.used == Some(*f)
+    }
+
+    pub fn access_is(&self, a: &AccessType) -> bool {
+        self.params.access == Some(*a)
+    }
+
+    pub fn store_is(&self, id: &i64) -> bool {
+        self.params.store == Some(*id)
+    }
+
+    /// Hidden inputs' values for the per-page form.
+    pub fn expiry_code(&self) -> &'static str {
+        self.params.expiry.map(|e| e.code()).unwrap_or("")
+    }
+
+    pub fn usage_code(&self) -> &'static str {
+        self.params.used.map(|e| e.code()).unwrap_or("")
+    }
+
+    pub fn access_code(&self) -> &'static str {
+        self.params.access.map(|e| e.code()).unwrap_or("")
+    }
+
+    pub fn store_code(&self) -> String {
+        self.params.store.map(|s| s.to_string()).unwrap_or_default()
     }
 
     pub fn date(&self, d: &Option<chrono::NaiveDate>) -> String {
@@ -155,6 +284,7 @@ pub async fn show(
     req: HttpRequest,
     ctx: PageCtx,
     db: actix_web::web::Data<Db>,
+    state: actix_web::web::Data<AppState>,
     KindPath(kind): KindPath,
     Query(raw): Query<RawListQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -170,14 +300,23 @@ pub async fn show(
         .get("hx-trigger")
         .is_some_and(|t| t.as_bytes() == b"key-list");
     let p = params.clone();
-    let (mut page, channels) = db
-        .run(move |c| Ok((api_key::list(c, kind, &p)?, channel::all(c)?)))
+    let now = state.clock.now();
+    let (mut page, channels, stores) = db
+        .run(move |c| {
+            Ok((
+                api_key::list(c, kind, &p, now)?,
+                channel::all(c)?,
+                store::all(c)?,
+            ))
+        })
         .await?;
     let pages = page_count(page.total, params.per_page);
     if params.page > pages && refresh {
         params.page = pages;
         let p = params.clone();
-        page = db.run(move |c| Ok(api_key::list(c, kind, &p)?)).await?;
+        page = db
+            .run(move |c| Ok(api_key::list(c, kind, &p, now)?))
+            .await?;
     }
     if params.page > pages {
         return Err(AppError::NotFound(format!(
@@ -197,6 +336,11 @@ pub async fn show(
             channel: r.channel_id.and_then(|id| channel_names.get(&id).cloned()),
             created: format_time(r.created_at),
             updated: format_time(r.updated_at),
+            expires: Expires::of(r.expires_at, now),
+            last_used: r
+                .last_used_at
+                .map(|t| relative_time(t, now))
+                .unwrap_or_else(|| "never".into()),
             id: r.id,
             name: r.name,
             active: r.active,
@@ -210,7 +354,10 @@ pub async fn show(
         pages,
         can_create: ctx.can(BackofficeRole::ApiKey, AccessLevel::Owner),
         can_delete: ctx.can(BackofficeRole::ApiKey, AccessLevel::Owner),
+        can_refresh: ctx.can(BackofficeRole::ApiKey, AccessLevel::Owner),
+        can_edit: ctx.can(BackofficeRole::ApiKey, AccessLevel::Editor),
         csrf: ctx.csrf.clone(),
+        stores,
         fragment: wants_list,
     };
     let canonical = view.self_url();

@@ -1,12 +1,15 @@
 //! Admin > API Key Management: the GraphQL and REST tabs, and the create,
-//! edit and delete dialogs. Viewers see; Editors edit; Owners create and
-//! delete. The guards are on the routes below, not in the handlers.
+//! edit, refresh and delete dialogs. Viewers see; Editors edit; Owners
+//! create, refresh and delete. The guards are on the routes below, not in the handlers.
 
 pub mod create;
 pub mod delete;
 pub mod edit;
 mod form;
+mod life;
 pub mod list;
+pub mod refresh;
+mod secrets;
 mod view;
 
 use actix_web::dev::Payload;
@@ -36,6 +39,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .wrap(owner())
                     .route("/confirm", web::post().to(delete::confirm))
                     .route("", web::post().to(delete::submit)),
+            )
+            .service(
+                web::resource("/{kind}/{id}/refresh")
+                    .wrap(owner())
+                    .route(web::get().to(refresh::show))
+                    .route(web::post().to(refresh::submit)),
+            )
+            .service(
+                web::resource("/{kind}/{id}/stop-old-secret")
+                    .wrap(owner())
+                    .route(web::post().to(refresh::stop_old)),
+            )
+            .service(
+                web::resource("/{kind}/{id}/delete")
+                    .wrap(owner())
+                    .route(web::get().to(delete::confirm_one)),
             )
             .service(
                 web::resource("/{kind}/{id}")

@@ -7,13 +7,14 @@ use askama_web::WebTemplate;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::form::{self, RoleChoice};
-use crate::auth::password;
+use crate::auth::{password, CurrentUser};
 use crate::db::Db;
 use crate::domain::{AccessLevel, Password, Username};
 use crate::error::AppError;
-use crate::models::now_utc;
+use crate::models::audit::{self, action, Actor, Target};
 use crate::models::user::{self, NewUser, Roles};
-use crate::web::{see_other, Form, PageCtx};
+use crate::state::AppState;
+use crate::web::{client_ip, see_other, Form, PageCtx};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "users/new.html")]
@@ -47,7 +48,9 @@ pub async fn show(req: HttpRequest) -> HttpResponse {
 
 pub async fn submit(
     req: HttpRequest,
+    me: CurrentUser,
     db: web::Data<Db>,
+    state: web::Data<AppState>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let roles = form::parse_roles(&fields)?;
@@ -85,10 +88,11 @@ pub async fn submit(
 
     let hash = password::off_thread(move || password::hash(&pw)).await?;
     let name = username.clone();
+    let now = state.clock.now();
+    let actor = Actor::user(me.id, &me.username, client_ip(&req));
     let result = db
         .run(move |c| {
             crate::db::write_transaction(c, |c| {
-                let now = now_utc();
                 let new = NewUser {
                     username: name.as_str(),
                     password_hash: &hash,
@@ -96,7 +100,20 @@ pub async fn submit(
                     created_at: now,
                     updated_at: now,
                 };
-                Ok(user::insert(c, &new, &roles)?.id)
+                let u = user::insert(c, &new, &roles)?;
+                // Names and roles only: never the password or its hash.
+                audit::record(
+                    c,
+                    now,
+                    &actor,
+                    action::USER_CREATED,
+                    Target::User {
+                        id: u.id,
+                        name: &u.username,
+                    },
+                    serde_json::json!({ "active": active, "roles": form::roles_json(&roles) }),
+                )?;
+                Ok::<_, AppError>(u.id)
             })
         })
         .await;

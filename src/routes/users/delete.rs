@@ -11,8 +11,10 @@ use super::{find_user, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::models::audit::{self, action, Actor, Target};
 use crate::models::user::{self, User};
-use crate::web::{see_other, PageCtx};
+use crate::state::AppState;
+use crate::web::{client_ip, see_other, PageCtx};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "users/delete.html")]
@@ -62,20 +64,37 @@ pub async fn submit(
     req: HttpRequest,
     db: web::Data<Db>,
     me: CurrentUser,
+    state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     if id == me.id {
         return page(&req, &db, id, Some(NOT_YOURSELF.into())).await;
     }
+    let now = state.clock.now();
+    let actor = Actor::user(me.id, &me.username, client_ip(&req));
     let result = db
         .run(move |c| {
             crate::db::write_transaction(c, |c| {
                 user::lock_owner_changes(c)?;
+                let u = find_user(c, id)?;
+                let roles = user::roles_of(c, id)?;
                 if user::delete(c, id)? == 0 {
                     return Err(AppError::not_found("That user"));
                 }
-                form::keep_an_owner(c)
+                form::keep_an_owner(c)?;
+                audit::record(
+                    c,
+                    now,
+                    &actor,
+                    action::USER_DELETED,
+                    Target::User {
+                        id,
+                        name: &u.username,
+                    },
+                    serde_json::json!({ "active": u.active, "roles": form::roles_json(&roles) }),
+                )?;
+                Ok(())
             })
         })
         .await;

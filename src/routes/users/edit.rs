@@ -12,8 +12,10 @@ use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::domain::{AccessLevel, BackofficeRole};
 use crate::error::AppError;
+use crate::models::audit::{self, action, Actor, Target};
 use crate::models::user::{self, User};
-use crate::web::{see_other, Form, PageCtx};
+use crate::state::AppState;
+use crate::web::{client_ip, see_other, Form, PageCtx};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "users/edit.html")]
@@ -60,6 +62,7 @@ pub async fn submit(
     req: HttpRequest,
     db: web::Data<Db>,
     me: CurrentUser,
+    state: web::Data<AppState>,
     path: web::Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -70,6 +73,8 @@ pub async fn submit(
     // Who takes their own User: Owner away can no longer see this page.
     let leaves_page = is_me && !roles.allows(BackofficeRole::User, AccessLevel::Owner);
 
+    let now = state.clock.now();
+    let actor = Actor::user(me.id, &me.username, client_ip(&req));
     let result = db
         .run(move |c| {
             crate::db::write_transaction(c, |c| {
@@ -80,11 +85,41 @@ pub async fn submit(
                         "You cannot deactivate your own account.".into(),
                     ));
                 }
+                let old_roles = user::roles_of(c, id)?;
                 user::replace_roles(c, id, &roles)?;
                 if u.active != active {
                     user::set_active(c, id, active)?;
                 }
                 form::keep_an_owner(c)?;
+                let mut changes = serde_json::Map::new();
+                if old_roles != roles {
+                    changes.insert(
+                        "roles".into(),
+                        serde_json::json!({
+                            "old": form::roles_json(&old_roles),
+                            "new": form::roles_json(&roles),
+                        }),
+                    );
+                }
+                if u.active != active {
+                    changes.insert(
+                        "active".into(),
+                        serde_json::json!({ "old": u.active, "new": active }),
+                    );
+                }
+                if !changes.is_empty() {
+                    audit::record(
+                        c,
+                        now,
+                        &actor,
+                        action::USER_CHANGED,
+                        Target::User {
+                            id,
+                            name: &u.username,
+                        },
+                        serde_json::json!({ "changes": changes }),
+                    )?;
+                }
                 Ok(())
             })
         })

@@ -80,6 +80,16 @@ pub fn levels() -> [AccessLevel; 3] {
     AccessLevel::ALL
 }
 
+/// How roles read in the history: `["api-key:owner", "user:owner"]`.
+pub fn roles_json(roles: &Roles) -> serde_json::Value {
+    serde_json::Value::Array(
+        roles
+            .iter()
+            .map(|(d, l)| serde_json::Value::String(format!("{}:{}", d.code(), l.code())))
+            .collect(),
+    )
+}
+
 /// Run after a change, inside its transaction: an error rolls it back.
 pub fn keep_an_owner(conn: &mut DbConnection) -> Result<(), AppError> {
     let missing = user::definitions_without_owner(conn)?;
