@@ -3,7 +3,11 @@
 # database, starts the server on a free loopback port, signs in as an owner
 # and drives HTTP load with wrk from a separate process. Prints one table:
 # requests/s, p50 and p99 latency and failures per scenario, each against
-# /healthz (the server's floor), and the server's peak resident memory.
+# /healthz (the server's floor) and an actix-web hello world run beside it
+# (examples/hello.rs, the physical floor), and the server's peak resident
+# memory. The Key API scenarios: (g) verify a valid key with a function,
+# store and method, (h) verify a malformed key, (i) the OAuth2 token
+# endpoint.
 #
 #   bench/run.sh                      100,000 keys, 10 s per scenario, SQLite
 #   bench/run.sh --smoke              1,000 keys, 2 s per scenario (CI)
@@ -66,17 +70,23 @@ command -v python3 >/dev/null || die "python3 is needed (to find a free port)"
 # --- build -------------------------------------------------------------------
 say "cargo build --release"
 cargo build --release --quiet
+cargo build --release --quiet --example hello --example bench_fixture
 bin="$PWD/target/release/keydesk"
+hello_bin="$PWD/target/release/examples/hello"
+fixture_bin="$PWD/target/release/examples/bench_fixture"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/keydesk-bench.XXXXXX")"
 server_pid=""
+hello_pid=""
 pg_db=""
 cleanup() {
   local rc=$?
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "$server_pid" "$hello_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   if [ -n "$pg_db" ]; then
     psql "$base_url" -v ON_ERROR_STOP=1 -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 ||
       echo "bench: could not drop database $pg_db" >&2
@@ -110,6 +120,9 @@ esac
 
 say "seeding $keys keys into $db_label"
 "$bin" seed --keys "$keys" --database-url "$db_url" >&2
+# The Key API's caller and subject, with credentials only this run knows.
+eval "$("$fixture_bin" "$db_url")"
+[ -n "${subject_secret:-}" ] || die "the Key API fixture keys were not made"
 
 # --- the server ----------------------------------------------------------------
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -124,6 +137,16 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -fsS -o /dev/null "$base/healthz" || { cat "$work/server.log" >&2; die "the server does not answer"; }
+
+# The physical floor: actix-web's hello world, same workers.
+hello_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$hello_bin" "127.0.0.1:$hello_port" ${workers:+"$workers"} >"$work/hello.log" 2>&1 &
+hello_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$hello_port/" 2>/dev/null && break
+  sleep 0.1
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$hello_port/" || die "the hello-world floor does not answer"
 
 # --- an owner, signed in --------------------------------------------------------
 password="kd-pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -181,7 +204,7 @@ berlin="$(grep -o '<option value="[0-9]*">Berlin<' "$work/page.html" | grep -o '
 b2_query="store=$berlin&expiry=7d&sort=expires&dir=asc"
 
 declare -A url title
-order=(a b b2 c d e1 e2 f)
+order=(a b b2 c d e1 e2 g h i f hello)
 title[a]="(a) GraphQL, page 1, default sort"
 url[a]="$gql"
 title[b]="(b) active + created range + name, page $b_page"
@@ -198,6 +221,31 @@ title[e2]="(e) GraphQL page 1 after the creates"
 url[e2]="$gql"
 title[f]="(f) /healthz (floor)"
 url[f]="$base/healthz"
+title[g]="(g) verify: valid key, function+store+method"
+url[g]="$base/api/v1/keys/verify"
+title[h]="(h) verify: malformed key"
+url[h]="$base/api/v1/keys/verify"
+title[i]="(i) POST /oauth/token (client credentials)"
+url[i]="$base/oauth/token"
+title[hello]="actix-web hello world (physical floor)"
+url[hello]="http://127.0.0.1:$hello_port/"
+
+caller_auth="Authorization: Basic $(printf '%s:%s' "$caller_id" "$caller_secret" | base64 -w0)"
+subject_auth="Authorization: Basic $(printf '%s:%s' "$subject_id" "$subject_secret" | base64 -w0)"
+declare -A body
+body[g]="{\"key\":\"$subject_secret\",\"function\":\"order-data\",\"action\":\"view\",\"store\":\"berlin\",\"method\":\"GET\",\"path\":\"/api/v2/orders/statuses\"}"
+body[h]="{\"key\":\"kd_rest_not-a-key\",\"function\":\"order-data\",\"action\":\"view\",\"store\":\"berlin\",\"method\":\"GET\",\"path\":\"/api/v2/orders/statuses\"}"
+body[i]="grant_type=client_credentials"
+# The Key API answers what the scenario expects, before any load.
+check_api() {
+  local name="$1" auth="$2" ct="$3" want="$4" out="$work/api.json" code
+  code="$(curl -sS -o "$out" -w '%{http_code}' -H "$auth" -H "Content-Type: $ct" --data "${body[$name]}" "${url[$name]}")"
+  [ "$code" = 200 ] || die "($name) ${url[$name]} answered $code: $(cat "$out")"
+  grep -q "$want" "$out" || die "($name) unexpected answer: $(cat "$out")"
+}
+check_api g "$caller_auth" application/json '"code":"valid"'
+check_api h "$caller_auth" application/json '"code":"malformed"'
+check_api i "$subject_auth" application/x-www-form-urlencoded '"access_token":"kd_at_'
 
 for s in a b b2 c d; do check_list "$s" "${url[$s]}"; done
 code="$(curl -sS -o /dev/null -w '%{http_code}' "${url[f]}")"
@@ -214,19 +262,25 @@ grep -q 'kd_gql_' "$work/created.html" || die "(e) the create response shows no 
 
 # Server CPU time (user + system, in clock ticks) so far: on a shared machine
 # latency depends on the neighbours, the CPU each request costs does not.
-server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+server_ticks() { awk '{ print $14 + $15 }' "/proc/${1:-$server_pid}/stat"; }
 ticks_per_s="$(getconf CLK_TCK)"
 
 declare -A rps p50 p99 errs cpu
 failed=0
 run() {
-  local s="$1" line t0 t1 total
-  local args=(-t1 -c"$connections" -d"${duration}s" --timeout 5s -s bench/wrk.lua -H "$cookie" "${url[$s]}" -- get)
-  [ "$s" = e1 ] && args=(-t1 -c"$connections" -d"${duration}s" --timeout 5s -s bench/wrk.lua -H "$cookie" "${url[$s]}" -- post "$csrf")
+  local s="$1" line t0 t1 total pid="$server_pid"
+  local common=(-t1 -c"$connections" -d"${duration}s" --timeout 5s -s bench/wrk.lua)
+  local args=("${common[@]}" -H "$cookie" "${url[$s]}" -- get)
+  case "$s" in
+    e1) args=("${common[@]}" -H "$cookie" "${url[$s]}" -- post "$csrf") ;;
+    g|h) args=("${common[@]}" -H "$caller_auth" "${url[$s]}" -- body application/json "${body[$s]}") ;;
+    i) args=("${common[@]}" -H "$subject_auth" "${url[$s]}" -- body application/x-www-form-urlencoded "${body[$s]}") ;;
+    hello) args=("${common[@]}" "${url[$s]}" -- get); pid="$hello_pid" ;;
+  esac
   say "${title[$s]}: ${duration}s"
-  t0="$(server_ticks)"
+  t0="$(server_ticks "$pid")"
   line="$(wrk "${args[@]}" | grep '^RESULT ')" || die "wrk failed on ${title[$s]}"
-  t1="$(server_ticks)"
+  t1="$(server_ticks "$pid")"
   # RESULT requests rps p50 p99 socket_errors non_2xx
   read -r _ total rps[$s] p50[$s] p99[$s] se n2 <<<"$line"
   cpu[$s]="$(awk -v d="$((t1 - t0))" -v hz="$ticks_per_s" -v n="$total" 'BEGIN { printf "%.2f", (n > 0 ? d * 1000 / hz / n : 0) }')"
@@ -235,7 +289,7 @@ run() {
 }
 # The floor first, so every later line can be compared with it; the creates
 # last but one, since they change what the list shows.
-for s in f a b b2 c d e1 e2; do run "$s"; done
+for s in f hello a b b2 c d g h i e1 e2; do run "$s"; done
 
 rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
 
@@ -244,17 +298,17 @@ printf '\nkeydesk benchmark: %s keys, %s, %s s per scenario, %s connections, %s\
 printf '%s CPUs (%s), %s GB RAM\n\n' "$(nproc)" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
   "$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
-printf '| %-46s | %8s | %7s | %7s | %6s | %9s | %9s | %11s |\n' \
-  Scenario "req/s" "p50 ms" "p99 ms" errors "p50 / (f)" "rps / (f)" "CPU ms/req"
-printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..48})" \
+printf '| %-46s | %8s | %7s | %7s | %6s | %9s | %9s | %9s | %11s |\n' \
+  Scenario "req/s" "p50 ms" "p99 ms" errors "p50 / (f)" "rps / (f)" "rps/hello" "CPU ms/req"
+printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..48})" \
   "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..8})" "$(printf -- '-%.0s' {1..8})" \
   "$(printf -- '-%.0s' {1..7})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})" \
-  "$(printf -- '-%.0s' {1..12})"
+  "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..12})"
 for s in "${order[@]}"; do
   awk -v t="${title[$s]}" -v r="${rps[$s]}" -v a="${p50[$s]}" -v b="${p99[$s]}" -v e="${errs[$s]}" \
-      -v fr="${rps[f]}" -v fa="${p50[f]}" -v c="${cpu[$s]}" 'BEGIN {
-    printf "| %-46s | %8.0f | %7.2f | %7.2f | %6d | %8.1fx | %8.2fx | %11.2f |\n",
-      t, r, a, b, e, (fa > 0 ? a / fa : 0), (fr > 0 ? r / fr : 0), c }'
+      -v fr="${rps[f]}" -v fa="${p50[f]}" -v hr="${rps[hello]}" -v c="${cpu[$s]}" 'BEGIN {
+    printf "| %-46s | %8.0f | %7.2f | %7.2f | %6d | %8.1fx | %8.2fx | %8.2fx | %11.2f |\n",
+      t, r, a, b, e, (fa > 0 ? a / fa : 0), (fr > 0 ? r / fr : 0), (hr > 0 ? r / hr : 0), c }'
 done
 printf '\nServer peak RSS (VmHWM): %.1f MB. CPU ms/req: server CPU time per request (all threads).\n' \
   "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"

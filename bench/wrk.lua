@@ -3,8 +3,10 @@
 -- sign-in page is a failure too), and `done` prints one line the runner
 -- parses: RESULT requests rps p50_ms p99_ms socket_errors non_2xx
 --
--- Arguments after `--`: `get` (the URL as given) or `post CSRF_TOKEN` (POST
--- the create-key form to the URL, as htmx does, with a fresh name each time).
+-- Arguments after `--`: `get` (the URL as given), `post CSRF_TOKEN` (POST
+-- the create-key form to the URL, as htmx does, with a fresh name each time)
+-- or `body CONTENT_TYPE BODY` (POST the same body every time: the Key API
+-- scenarios, with their Authorization from -H).
 
 local threads = {}
 
@@ -15,6 +17,8 @@ end
 
 local mode = "get"
 local csrf = ""
+local content_type = ""
+local fixed_body = ""
 local sent = 0
 bad = 0
 
@@ -22,9 +26,19 @@ bad = 0
 function init(args)
   mode = args[1] or "get"
   csrf = args[2] or ""
+  content_type = args[2] or ""
+  fixed_body = args[3] or ""
 end
 
 function request()
+  if mode == "body" then
+    local headers = {}
+    for k, v in pairs(wrk.headers) do
+      headers[k] = v
+    end
+    headers["Content-Type"] = content_type
+    return wrk.format("POST", nil, headers, fixed_body)
+  end
   if mode ~= "post" then
     return wrk.request()
   end

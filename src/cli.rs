@@ -117,6 +117,10 @@ pub struct ServeArgs {
     /// binary (to restyle without a rebuild).
     #[arg(long, env = "KEYDESK_STATIC_DIR", value_name = "DIR")]
     pub static_dir: Option<std::path::PathBuf>,
+
+    /// Lifetime of OAuth2 access tokens in seconds (1 hour to 7 days).
+    #[arg(long, env = "KEYDESK_ACCESS_TOKEN_TTL", default_value_t = crate::config::DEFAULT_ACCESS_TOKEN_TTL, value_parser = clap::value_parser!(u64).range(3600..=604_800))]
+    pub access_token_ttl: u64,
 }
 
 #[derive(Debug, Subcommand)]

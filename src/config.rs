@@ -32,6 +32,10 @@ pub struct Settings {
     pub db_lock_timeout: Duration,
     /// What expiry and grace periods are decided by; tests move it.
     pub clock: crate::clock::Clock,
+    /// Lifetime of OAuth2 access tokens (1 hour to 7 days).
+    pub access_token_ttl: Duration,
+    /// How often last-used times are written (tests flush by hand).
+    pub usage_flush_interval: Duration,
 }
 
 impl Settings {
@@ -53,9 +57,14 @@ impl Settings {
             request_timeout: Duration::from_secs(5),
             db_lock_timeout: crate::db::DEFAULT_LOCK_WAIT,
             clock: crate::clock::Clock::default(),
+            access_token_ttl: Duration::from_secs(DEFAULT_ACCESS_TOKEN_TTL),
+            usage_flush_interval: Duration::from_secs(60),
         }
     }
 }
+
+/// 24 hours: seed 002's "refreshed automatically every 24 hours".
+pub const DEFAULT_ACCESS_TOKEN_TTL: u64 = 24 * 60 * 60;
 
 impl From<ServeArgs> for Settings {
     fn from(a: ServeArgs) -> Self {
@@ -75,6 +84,8 @@ impl From<ServeArgs> for Settings {
             request_timeout: Duration::from_secs(a.request_timeout),
             db_lock_timeout: Duration::from_millis(a.db_lock_timeout_ms),
             clock: crate::clock::Clock::default(),
+            access_token_ttl: Duration::from_secs(a.access_token_ttl),
+            usage_flush_interval: Duration::from_secs(60),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! keydesk: a back office where companies manage the API keys their partners
 //! and internal systems use to reach their platform.
 
+pub mod access;
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod clock;

@@ -132,6 +132,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    access_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        api_key_id -> BigInt,
+        secret_id -> BigInt,
+        scope -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(api_keys -> channels (channel_id));
 diesel::joinable!(api_key_roles -> api_keys (api_key_id));
@@ -139,6 +151,8 @@ diesel::joinable!(api_key_secrets -> api_keys (api_key_id));
 diesel::joinable!(api_key_grants -> api_keys (api_key_id));
 diesel::joinable!(api_key_stores -> api_keys (api_key_id));
 diesel::joinable!(api_key_stores -> stores (store_id));
+diesel::joinable!(access_tokens -> api_keys (api_key_id));
+diesel::joinable!(access_tokens -> api_key_secrets (secret_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -154,4 +168,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_key_stores,
     audit_events,
     auth_throttle,
+    access_tokens,
 );

@@ -30,6 +30,8 @@ pub struct Application {
     store: DbSessionStore,
     throttle: Throttle,
     setup_url: Option<String>,
+    usage: crate::access::UsageRecorder,
+    usage_flush_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +184,15 @@ impl Application {
             key_pepper,
             clock: settings.clock.clone(),
         });
+        let usage = crate::access::UsageRecorder::new(db.clone(), settings.clock.clone());
+        let api_data = web::Data::new(crate::api::ApiData {
+            db: db.clone(),
+            pepper: state.key_pepper.clone(),
+            clock: settings.clock.clone(),
+            usage: usage.clone(),
+            refusals: crate::access::RefusalLog::new(db.clone()),
+            token_ttl: settings.access_token_ttl,
+        });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;
         let idle = settings.idle_timeout;
@@ -218,6 +229,8 @@ impl Application {
                 .wrap(from_fn(middleware::log_request))
                 .wrap(from_fn(middleware::head_as_get))
                 .service(routes::health::healthz)
+                // The Key API: outside the session and CSRF scope below.
+                .configure(|cfg| crate::api::configure(cfg, api_data.clone()))
                 .configure(|cfg| routes::assets::configure(cfg, static_dir.clone()))
                 .service(
                     // Everything with a session: the session is outermost, then
@@ -263,7 +276,14 @@ impl Application {
             store,
             throttle,
             setup_url,
+            usage,
+            usage_flush_interval: settings.usage_flush_interval,
         })
+    }
+
+    /// The last-use recorder, so tests can flush it at once.
+    pub fn usage_recorder(&self) -> crate::access::UsageRecorder {
+        self.usage.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -292,8 +312,15 @@ impl Application {
                 }
             }
         });
+        let usage = self.usage.clone();
+        let flusher = tokio::spawn(self.usage.run(self.usage_flush_interval));
         let r = self.server.await;
         purge.abort();
+        flusher.abort();
+        // The uses noted since the last flush.
+        if let Err(e) = usage.flush().await {
+            tracing::warn!(error = %e, "recording last use at shutdown failed");
+        }
         r
     }
 }

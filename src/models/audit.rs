@@ -100,9 +100,11 @@ pub mod action {
     /// Refused unseen because of too many failures (the throttle).
     pub const SIGN_IN_THROTTLED: &str = "sign_in.throttled";
     pub const PASSWORD_CHANGED: &str = "user.password_changed";
+    /// A key, secret or access token refused at the Key API (code in details).
+    pub const CREDENTIAL_REFUSED: &str = "credential.refused";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 15] = [
+    pub const ALL: [(&str, &str); 16] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -118,6 +120,7 @@ pub mod action {
         (SIGN_IN_FAILED, "Sign-in failed"),
         (SIGN_IN_THROTTLED, "Sign-in throttled"),
         (PASSWORD_CHANGED, "Password changed"),
+        (CREDENTIAL_REFUSED, "Credential refused"),
     ];
 
     pub fn label(code: &str) -> &str {

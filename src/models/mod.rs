@@ -1,6 +1,7 @@
 //! Rows and the queries on them. Every query function takes `&mut DbConnection`
 //! so callers can compose several inside one transaction.
 
+pub mod access_token;
 pub mod api_key;
 pub mod audit;
 pub mod channel;

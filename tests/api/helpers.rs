@@ -35,6 +35,7 @@ pub struct TestApp {
     pool: Pool,
     db: Arc<TestDb>,
     browser: Browser,
+    usage: keydesk::access::UsageRecorder,
 }
 
 /// Starts the app with default settings on a fresh database.
@@ -79,6 +80,7 @@ async fn start(settings: Settings, db: Arc<TestDb>) -> TestApp {
         .expect("the application builds");
     let port = app.port();
     let setup_url = app.setup_url().map(str::to_owned);
+    let usage = app.usage_recorder();
     tokio::spawn(app.run_until_stopped());
     let url = db.url.clone();
     let pool = tokio::task::spawn_blocking(move || keydesk::db::build_pool(&url, 2))
@@ -93,6 +95,7 @@ async fn start(settings: Settings, db: Arc<TestDb>) -> TestApp {
         settings,
         pool,
         db,
+        usage,
     }
 }
 
@@ -135,6 +138,23 @@ impl TestApp {
     /// or behind a load balancer.
     pub async fn spawn_another_instance(&self) -> TestApp {
         start(self.settings.clone(), self.db.clone()).await
+    }
+
+    /// Moves the app's clock (shared by every instance of this test)
+    /// forward, instead of sleeping.
+    pub fn advance_clock(&self, by: Duration) {
+        self.settings.clock.advance(by);
+    }
+
+    /// What the app's clock says now.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.settings.clock.now()
+    }
+
+    /// Writes the last uses this instance noted, as its background task
+    /// would within a minute.
+    pub async fn flush_usage(&self) {
+        self.usage.flush().await.expect("last uses are written");
     }
 
     /// Runs `f` on the test's own connection to the app's database.

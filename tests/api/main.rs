@@ -2,6 +2,7 @@
 //! feature. Every test starts the real app with its own database; see
 //! `helpers.rs`.
 
+mod access_support;
 mod audit;
 mod auth;
 mod backup;
@@ -26,6 +27,7 @@ mod keys_support;
 mod limits;
 mod migration;
 mod names;
+mod oauth;
 mod pages_support;
 mod passwords;
 mod roles;
@@ -34,3 +36,4 @@ mod setup;
 mod stores;
 mod throttle;
 mod users;
+mod verify;

@@ -1,0 +1,18 @@
+//! The one access decision (DESIGN.md "One access decision"): every check of
+//! a presented key or token, whichever face asks, goes through `decide`, a
+//! pure function of the key's state, the credential and the request. Around
+//! it: the lookup that loads the state (no cache), the last-use recorder and
+//! the log of refused credentials.
+
+mod decision;
+pub mod lookup;
+pub mod refusals;
+pub mod usage;
+
+pub use decision::{
+    decide, AccessRequest, AllowedMethod, Decision, KeySnapshot, Presented, ReasonCode, SecretUse,
+    StoreRef, TokenUse,
+};
+pub use lookup::{look_up, Checked};
+pub use refusals::{RefusalLog, RefusedKey};
+pub use usage::UsageRecorder;
