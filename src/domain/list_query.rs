@@ -181,7 +181,7 @@ impl SortDir {
         }
     }
 
-    fn reversed(self) -> Self {
+    pub fn reversed(self) -> Self {
         match self {
             Self::Asc => Self::Desc,
             Self::Desc => Self::Asc,
@@ -446,6 +446,16 @@ impl ListParams {
         Self {
             sort: col,
             dir,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// The same list in the opposite order, from its first page: how the
+    /// end of a list too long to count is reached.
+    pub fn reversed(&self) -> Self {
+        Self {
+            dir: self.dir.reversed(),
             page: 1,
             ..self.clone()
         }

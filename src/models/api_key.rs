@@ -79,7 +79,45 @@ pub struct KeyRole {
 
 pub struct KeyPage {
     pub rows: Vec<KeyListRow>,
+    /// How many keys match, exactly, up to the count's bound; the bound
+    /// itself when more match (then `more` is set).
     pub total: i64,
+    /// More keys match than were counted.
+    pub more: bool,
+}
+
+/// Keys counted exactly before the list says "more than 10,000 keys": a
+/// count reads every matching index entry, and at a million keys that is
+/// what a page load would cost otherwise. Also how far pages go by number;
+/// the rest is reached by reversing the sort.
+pub const COUNT_BOUND: i64 = 10_000;
+
+/// `SELECT COUNT(*) FROM (inner) AS bounded`: counts the rows of `inner`,
+/// which carries the LIMIT, so the count stops reading there. Diesel has no
+/// subquery in FROM, and the same SQL runs on both backends.
+#[derive(diesel::query_builder::QueryId)]
+struct CountOf<Q>(Q);
+
+impl<Q> diesel::query_builder::Query for CountOf<Q> {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<Q, C> RunQueryDsl<C> for CountOf<Q> {}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for CountOf<Q>
+where
+    DB: diesel::backend::Backend,
+    Q: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("SELECT COUNT(*) FROM (");
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(") AS bounded");
+        Ok(())
+    }
 }
 
 /// What a name sorts and is searched by: lower-cased with Unicode rules,
@@ -221,19 +259,43 @@ fn like_pattern(text: &str) -> String {
     out
 }
 
-/// One page of a tab and the number of keys that match. Ties in the sort
-/// column are broken by id, so paging is stable.
-/// `now` decides what is expired and what is idle.
+/// One page of a tab and the number of keys that match, up to
+/// `COUNT_BOUND`. Ties in the sort column are broken by id, so paging is
+/// stable. `now` decides what is expired and what is idle.
 pub fn list(
     conn: &mut DbConnection,
     kind: KeyKind,
     p: &ListParams,
     now: NaiveDateTime,
 ) -> QueryResult<KeyPage> {
+    list_counting_to(conn, kind, p, now, COUNT_BOUND)
+}
+
+/// `list` with the count's bound as a parameter, so tests can reach it with
+/// a few thousand keys.
+pub fn list_counting_to(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    p: &ListParams,
+    now: NaiveDateTime,
+    bound: i64,
+) -> QueryResult<KeyPage> {
     use api_keys::{active, created_at, expires_at, id, last_used_at, name_key, updated_at};
     // The count starts from whichever index narrows the filters most; the
-    // page from the sort column's index (see `filtered`).
-    let total = filtered(kind, p, None, now).count().get_result(conn)?;
+    // page from the sort column's index (see `filtered`). It reads at most
+    // one entry past the bound: the cost of a count stays flat however many
+    // keys match.
+    let counted: i64 = CountOf(
+        filtered(kind, p, None, now)
+            .select(api_keys::id)
+            .limit(bound + 1),
+    )
+    .get_result(conn)?;
+    let (total, more) = if counted > bound {
+        (bound, true)
+    } else {
+        (counted, false)
+    };
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
     let q = filtered(kind, p, sqlite.then_some(p.sort), now);
     let q = match (p.sort, p.dir) {
@@ -266,7 +328,7 @@ pub fn list(
         .offset(p.offset())
         .select(KeyListRow::as_select())
         .load(conn)?;
-    Ok(KeyPage { rows, total })
+    Ok(KeyPage { rows, total, more })
 }
 
 /// The key `id` if it is of `kind`; a key of the other tab is not found.

@@ -16,6 +16,7 @@ mod health;
 mod helpers;
 mod keys_access;
 mod keys_bad_input;
+mod keys_bounded_count;
 mod keys_create;
 mod keys_delete;
 mod keys_edit;

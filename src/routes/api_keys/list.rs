@@ -64,7 +64,11 @@ pub struct ListView {
     pub kind: KeyKind,
     pub params: ListParams,
     pub rows: Vec<RowView>,
+    /// Exact up to `api_key::COUNT_BOUND`; the bound when `more` is set.
     pub total: i64,
+    /// More keys match than were counted: pages go up to the bound, and
+    /// "Last" reverses the sort.
+    pub more: bool,
     pub pages: u32,
     pub can_create: bool,
     pub can_delete: bool,
@@ -75,6 +79,22 @@ pub struct ListView {
     pub stores: Vec<crate::models::store::Store>,
     /// Rendered alone for htmx: carries the out-of-band filter state.
     pub fragment: bool,
+}
+
+/// 10000 → "10,000".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 pub fn format_time(t: NaiveDateTime) -> String {
@@ -113,8 +133,16 @@ pub fn relative_time(t: NaiveDateTime, now: NaiveDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::relative_time;
+    use super::{relative_time, thousands};
     use chrono::Duration;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(400), "400");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
 
     #[test]
     fn relative_times_round_to_the_nearest_unit() {
@@ -199,14 +227,34 @@ impl ListView {
                 out.push(0);
             }
         }
+        // Past the count's bound there is more than the last number shown.
+        if self.more {
+            out.push(0);
+        }
         out
     }
 
     pub fn count_label(&self) -> String {
-        match self.total {
-            1 => "1 key".into(),
-            n => format!("{n} keys"),
+        match (self.total, self.more) {
+            (n, true) => format!("more than {} keys", thousands(n)),
+            (1, false) => "1 key".into(),
+            (n, false) => format!("{n} keys"),
         }
+    }
+
+    /// "of 12" or, past the count's bound, "of more than 400".
+    pub fn pages_label(&self) -> String {
+        if self.more {
+            format!("of more than {}", thousands(i64::from(self.pages)))
+        } else {
+            format!("of {}", self.pages)
+        }
+    }
+
+    /// The end of a list too long to page through: the same filters in the
+    /// opposite order.
+    pub fn last_href(&self) -> String {
+        self.url(&self.params.reversed())
     }
 
     pub fn page_sizes(&self) -> [u32; 4] {
@@ -318,6 +366,13 @@ pub async fn show(
             .run(move |c| Ok(api_key::list(c, kind, &p, now)?))
             .await?;
     }
+    if params.page > pages && page.more {
+        return Err(AppError::NotFound(format!(
+            "Page {} is past the first {} keys this list counts: reverse the sort to see the last ones.",
+            params.page,
+            thousands(page.total)
+        )));
+    }
     if params.page > pages {
         return Err(AppError::NotFound(format!(
             "Page {} does not exist: this list has {} page{}.",
@@ -351,6 +406,7 @@ pub async fn show(
         params,
         rows,
         total: page.total,
+        more: page.more,
         pages,
         can_create: ctx.can(BackofficeRole::ApiKey, AccessLevel::Owner),
         can_delete: ctx.can(BackofficeRole::ApiKey, AccessLevel::Owner),
