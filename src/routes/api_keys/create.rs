@@ -215,9 +215,6 @@ pub async fn submit(
         client_secret: (!kind.is_graphql()).then(|| secret.expose().to_owned()),
     };
     let mut resp = dialog(&req, "API key created", &created, StatusCode::OK)?;
-    resp.headers_mut().insert(
-        actix_web::http::header::HeaderName::from_static("hx-trigger"),
-        actix_web::http::header::HeaderValue::from_static("keys-changed"),
-    );
+    super::keys_changed(&mut resp);
     Ok(resp)
 }

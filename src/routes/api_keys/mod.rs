@@ -108,6 +108,15 @@ impl FromRequest for KeyPath {
     }
 }
 
+/// Tells the page's list to refresh itself (the dialog stays open).
+fn keys_changed(resp: &mut HttpResponse) {
+    use actix_web::http::header::{HeaderName, HeaderValue};
+    resp.headers_mut().insert(
+        HeaderName::from_static("hx-trigger"),
+        HeaderValue::from_static("keys-changed"),
+    );
+}
+
 /// htmx events sent with a response: refresh the list, close the dialog,
 /// and a message for the status area.
 fn done(req: &HttpRequest, kind: KeyKind, message: &str) -> HttpResponse {

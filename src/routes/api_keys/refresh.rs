@@ -156,10 +156,7 @@ pub async fn submit(
         stopped_earlier: outcome.stopped_earlier,
     };
     let mut resp = dialog(&req, "API key refreshed", &page, StatusCode::OK)?;
-    resp.headers_mut().insert(
-        actix_web::http::header::HeaderName::from_static("hx-trigger"),
-        actix_web::http::header::HeaderValue::from_static("keys-changed"),
-    );
+    super::keys_changed(&mut resp);
     Ok(resp)
 }
 
@@ -197,9 +194,6 @@ pub async fn stop_old(
         "There was no old secret in its grace period.".into()
     });
     let mut resp = dialog(&req, "Edit API Key", &form, StatusCode::OK)?;
-    resp.headers_mut().insert(
-        actix_web::http::header::HeaderName::from_static("hx-trigger"),
-        actix_web::http::header::HeaderValue::from_static("keys-changed"),
-    );
+    super::keys_changed(&mut resp);
     Ok(resp)
 }
