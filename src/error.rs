@@ -35,6 +35,10 @@ pub enum AppError {
     /// The database cannot be reached right now.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] diesel::r2d2::PoolError),
+    /// The database did not answer within the request's deadline (it hangs,
+    /// or the network to it does).
+    #[error("database did not answer within {0:?}")]
+    DatabaseTimeout(std::time::Duration),
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
     /// The session store could not read or write (the database is busy or
@@ -77,7 +81,9 @@ impl AppError {
             Self::Forbidden => {
                 "Your role does not allow this. Ask an owner for access if you need it.".into()
             }
-            Self::Unavailable(_) => "The database is not answering. Try again in a moment.".into(),
+            Self::Unavailable(_) | Self::DatabaseTimeout(_) => {
+                "The database is not answering. Try again in a moment.".into()
+            }
             Self::SessionStore(_) => "The database is busy. Try again in a moment.".into(),
             Self::Database(diesel::result::Error::NotFound) => {
                 "That item was not found. It may have been deleted.".into()
@@ -87,6 +93,9 @@ impl AppError {
             }
             Self::Database(e) if is_busy(e) => {
                 "The database is busy. Try again in a moment.".into()
+            }
+            Self::Database(e) if is_storage_failure(e) => {
+                "The database cannot store anything right now (its disk is full or failing), so nothing was saved. Try again later; if it lasts, tell your administrator.".into()
             }
             Self::Database(_) | Self::Internal(_) => {
                 "Something went wrong on our side. The error has been logged; try again.".into()
@@ -140,6 +149,25 @@ fn is_busy(e: &diesel::result::Error) -> bool {
     }
 }
 
+/// The storage under the database failed: SQLite's disk full, I/O error or
+/// read-only file, PostgreSQL's disk full (53100) or out of memory. Nothing
+/// was written; the request may succeed later: a 503, never a 500.
+fn is_storage_failure(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("database or disk is full")
+                || m.contains("disk I/O error")
+                || m.contains("attempt to write a readonly database")
+                || m.contains("unable to open database file")
+                || m.contains("could not extend file")
+                || m.contains("No space left on device")
+                || m.contains("out of memory")
+        }
+        _ => false,
+    }
+}
+
 /// The error page on its own, for responses made without a request at hand.
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -170,11 +198,15 @@ impl ResponseError for AppError {
                 StatusCode::NOT_FOUND
             }
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unavailable(_) | Self::SessionStore(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::DatabaseTimeout(_) | Self::SessionStore(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             // A race with another request (a key deleted while it was being
             // saved, a name taken a moment ago) is not a server fault.
             Self::Database(e) if is_conflict(e) => StatusCode::CONFLICT,
-            Self::Database(e) if is_busy(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(e) if is_busy(e) || is_storage_failure(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

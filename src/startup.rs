@@ -116,7 +116,7 @@ impl Application {
         .await
         .map_err(|e| StartupError::Database(e.to_string()))?
         .map_err(StartupError::Database)?;
-        let db = Db::new(pool);
+        let db = Db::new(pool).with_deadline(db::deadline_for(lock_wait));
 
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             addr: settings.bind,

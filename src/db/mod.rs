@@ -46,6 +46,20 @@ pub struct ConnectionManager {
 /// The default lock wait: long enough for any real transaction of keydesk.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
 
+/// How long a request waits for a pooled connection (and PostgreSQL for a
+/// new connection to be established) before it is told the database is
+/// unavailable.
+pub const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest a request waits for its database work as a whole: a free
+/// connection, the lock waits, and a margin. A database that stops
+/// answering without closing the connection (a hung server, a network
+/// partition) would otherwise hold the request for ever, since libpq has no
+/// read timeout of its own.
+pub fn deadline_for(lock_wait: Duration) -> Duration {
+    POOL_TIMEOUT + lock_wait + Duration::from_secs(2)
+}
+
 diesel::define_sql_function! {
     /// Unicode `lower()` for SQLite, replacing the built-in one per connection.
     #[sql_name = "lower"]
@@ -67,7 +81,7 @@ impl ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                let mut conn = PgConnection::establish(url)?;
+                let mut conn = PgConnection::establish(&with_connect_timeout(url))?;
                 // Without it a statement waits for a lock for ever.
                 conn.batch_execute(&format!(
                     "SET lock_timeout = {}",
@@ -104,6 +118,16 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+/// libpq waits for a server that accepts the connection but never answers
+/// for ever; `connect_timeout` (unless the URL sets its own) bounds it.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={}", POOL_TIMEOUT.as_secs())
+}
+
 /// Builds the pool and fails fast, with the real cause, when the database
 /// cannot be reached.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
@@ -126,7 +150,7 @@ pub fn build_pool_with(
         .map_err(|e| format!("cannot open database {url}: {e}"))?;
     r2d2::Pool::builder()
         .max_size(max_size)
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(POOL_TIMEOUT)
         .build(manager)
         .map_err(|e| format!("cannot open database {url}: {e}"))
 }
@@ -177,30 +201,47 @@ pub fn run_migrations_until(conn: &mut DbConnection, last: &str) -> Result<(), S
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    deadline: Duration,
 }
 
 impl Db {
     pub fn new(pool: Pool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            deadline: deadline_for(DEFAULT_LOCK_WAIT),
+        }
+    }
+
+    /// The same pool with another deadline for each call (`deadline_for`).
+    pub fn with_deadline(self, deadline: Duration) -> Self {
+        Self { deadline, ..self }
     }
 
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
 
-    /// Runs `f` with a pooled connection on the blocking thread pool.
+    /// Runs `f` with a pooled connection on the blocking thread pool. Past
+    /// the deadline the request is answered 503; the blocked thread keeps
+    /// its connection until the database answers or the connection breaks
+    /// (the pool then opens another), so a hung database cannot hold every
+    /// request, only the pool's connections.
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
+        let work = actix_web::web::block(move || {
             let mut conn = pool.get().map_err(AppError::Unavailable)?;
             f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+        });
+        match tokio::time::timeout(self.deadline, work).await {
+            Ok(done) => {
+                done.map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+            }
+            Err(_) => Err(AppError::DatabaseTimeout(self.deadline)),
+        }
     }
 }
 

@@ -173,6 +173,11 @@ class Client:
         self.last_seconds = 0.0
         self.last_headers = {}
 
+    def cookies_from(self, other):
+        """Shares another client's session (cookies and CSRF token)."""
+        self.opener = other.opener
+        self.token = other.token
+
     def request(self, path, fields=None, headers=None):
         data = None if fields is None else urllib.parse.urlencode(fields).encode()
         status, body, hdrs, secs = fetch(self.opener, self.base + path, data, headers,
