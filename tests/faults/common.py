@@ -59,8 +59,11 @@ class Database:
         if self.server_url:
             rows = self.psql(self.url, sql).strip()
             return [tuple(r.split("|")) for r in rows.splitlines() if r]
-        with sqlite3.connect(self.url, timeout=30) as c:
+        c = sqlite3.connect(self.url, timeout=30)
+        try:
             return [tuple(str(v) for v in r) for r in c.execute(sql).fetchall()]
+        finally:
+            c.close()
 
     def close(self):
         if self.server_url:
