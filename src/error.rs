@@ -285,3 +285,44 @@ impl From<actix_web::error::BlockingError> for AppError {
         Self::internal(format!("blocking task failed: {e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(message: &str) -> AppError {
+        AppError::Database(Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(message.to_owned()),
+        ))
+    }
+
+    /// What the fault scenarios (tests/faults) saw: a full or failing disk
+    /// and a hung database are the database's trouble, not a bug: 503.
+    #[test]
+    fn storage_failures_and_timeouts_are_503() {
+        for m in [
+            "database or disk is full",
+            "disk I/O error",
+            "attempt to write a readonly database",
+            "unable to open database file",
+            "could not extend file \"base/16384/16385\": No space left on device",
+        ] {
+            let e = db_error(m);
+            assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE, "{m}");
+            assert!(e.user_message().contains("nothing was saved"), "{m}");
+        }
+        let e = AppError::DatabaseTimeout(std::time::Duration::from_secs(17));
+        assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(e.user_message().contains("not answering"));
+        let resp = e.error_response();
+        assert!(resp.headers().contains_key(header::RETRY_AFTER));
+    }
+
+    #[test]
+    fn other_database_errors_stay_500() {
+        let e = db_error("no such table: api_keys");
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

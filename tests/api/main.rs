@@ -10,6 +10,7 @@ mod busy;
 mod cli;
 mod concurrency;
 mod csrf;
+mod db_hang;
 mod errors;
 mod headers;
 mod health;
