@@ -177,11 +177,21 @@ pub fn run_migrations_until(conn: &mut DbConnection, last: &str) -> Result<(), S
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// Key changes made through this pool (see `access::cache`).
+    local_changes: crate::access::cache::LocalChanges,
 }
 
 impl Db {
     pub fn new(pool: Pool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            local_changes: Default::default(),
+        }
+    }
+
+    /// The counter the key cache of this instance watches.
+    pub fn local_changes(&self) -> crate::access::cache::LocalChanges {
+        self.local_changes.clone()
     }
 
     pub fn pool(&self) -> &Pool {
@@ -195,9 +205,17 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let changes = self.local_changes.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().map_err(AppError::Unavailable)?;
-            f(&mut conn)
+            crate::access::cache::take_change_mark();
+            let r = f(&mut conn);
+            // The closure has committed (or rolled back: one needless
+            // invalidation): the next request on this instance reads afresh.
+            if crate::access::cache::take_change_mark() {
+                changes.bump();
+            }
+            r
         })
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
