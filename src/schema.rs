@@ -144,6 +144,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    key_changes (id) {
+        id -> Integer,
+        stamp -> BigInt,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(api_keys -> channels (channel_id));
 diesel::joinable!(api_key_roles -> api_keys (api_key_id));
@@ -169,4 +176,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     auth_throttle,
     access_tokens,
+    key_changes,
 );

@@ -32,6 +32,7 @@ pub struct Application {
     setup_url: Option<String>,
     usage: crate::access::UsageRecorder,
     usage_flush_interval: Duration,
+    key_cache: crate::access::KeyCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +186,11 @@ impl Application {
             clock: settings.clock.clone(),
         });
         let usage = crate::access::UsageRecorder::new(db.clone(), settings.clock.clone());
+        let key_cache = crate::access::KeyCache::new(db.clone());
+        // One poll before serving, so the cache is trusted from the start.
+        if let Err(e) = key_cache.poll().await {
+            tracing::warn!(error = %e, "reading the key change stamp failed");
+        }
         let api_data = web::Data::new(crate::api::ApiData {
             db: db.clone(),
             pepper: state.key_pepper.clone(),
@@ -192,6 +198,8 @@ impl Application {
             usage: usage.clone(),
             refusals: crate::access::RefusalLog::new(db.clone()),
             token_ttl: settings.access_token_ttl,
+            throttle: throttle.clone(),
+            cache: key_cache.clone(),
         });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;
@@ -278,6 +286,7 @@ impl Application {
             setup_url,
             usage,
             usage_flush_interval: settings.usage_flush_interval,
+            key_cache,
         })
     }
 
@@ -314,9 +323,11 @@ impl Application {
         });
         let usage = self.usage.clone();
         let flusher = tokio::spawn(self.usage.run(self.usage_flush_interval));
+        let poller = tokio::spawn(self.key_cache.clone().run());
         let r = self.server.await;
         purge.abort();
         flusher.abort();
+        poller.abort();
         // The uses noted since the last flush.
         if let Err(e) = usage.flush().await {
             tracing::warn!(error = %e, "recording last use at shutdown failed");

@@ -33,7 +33,7 @@ use crate::models::now_utc;
 use crate::schema::auth_throttle as t;
 
 /// What a counter counts failures of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// A back-office account, by lower-cased username (known or not, so the
     /// answer never tells which usernames exist).
@@ -55,7 +55,7 @@ impl Scope {
 }
 
 /// One counter: a scope and who in it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
     pub scope: Scope,
     pub subject: String,
@@ -293,6 +293,58 @@ pub struct Throttle {
     db: Db,
     policy: Arc<Policy>,
     proxies: Arc<TrustedProxies>,
+    clean: Clean,
+}
+
+/// How long a "no counter in the database" answer is trusted by
+/// [`Throttle::check_fast`]: the Key API's hot path (every verification
+/// authenticates its caller) reads the counters at most this often per key.
+pub const CLEAN_FOR: Duration = Duration::from_secs(1);
+
+/// Subjects seen without any counter, and when (per instance, bounded).
+/// A failure here forgets the subject at once; a failure on another
+/// instance is seen within [`CLEAN_FOR`].
+#[derive(Clone, Default)]
+struct Clean(Arc<std::sync::Mutex<std::collections::HashMap<Key, std::time::Instant>>>);
+
+const MAX_CLEAN: usize = 50_000;
+
+impl Clean {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<Key, std::time::Instant>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn all_clean(&self, keys: &[Key]) -> bool {
+        let m = self.lock();
+        keys.iter()
+            .all(|k| m.get(k).is_some_and(|t| t.elapsed() < CLEAN_FOR))
+    }
+
+    fn mark(&self, key: &Key, at: std::time::Instant) {
+        let mut m = self.lock();
+        if m.len() >= MAX_CLEAN {
+            m.retain(|_, t| t.elapsed() < CLEAN_FOR);
+            if m.len() >= MAX_CLEAN {
+                m.clear();
+            }
+        }
+        m.insert(key.clone(), at);
+    }
+
+    fn forget(&self, keys: &[Key]) {
+        let mut m = self.lock();
+        for k in keys {
+            m.remove(k);
+        }
+    }
+
+    fn is_clean(&self, key: &Key) -> bool {
+        self.lock()
+            .get(key)
+            .is_some_and(|t| t.elapsed() < CLEAN_FOR)
+    }
 }
 
 impl Throttle {
@@ -301,6 +353,7 @@ impl Throttle {
             db,
             policy: Arc::new(policy),
             proxies: Arc::new(proxies),
+            clean: Clean::default(),
         }
     }
 
@@ -340,9 +393,61 @@ impl Throttle {
             .await
     }
 
+    /// [`Self::check`] for a path that runs on every request (the Key API's
+    /// client authentication): subjects that had no counter less than
+    /// [`CLEAN_FOR`] ago are not read again. A failure on this instance is
+    /// seen at once (it forgets the subject); one on another instance within
+    /// `CLEAN_FOR`, so a guesser switching instances wins at most one extra
+    /// try per instance before the shared counter stops it.
+    pub async fn check_fast(&self, keys: &[Key]) -> Result<Option<Duration>, AppError> {
+        if self.clean.all_clean(keys) {
+            return Ok(None);
+        }
+        let started = std::time::Instant::now();
+        let ks = keys.to_vec();
+        let (wait, absent) = self
+            .db
+            .run(move |c| {
+                let now = now_utc();
+                let mut until: Option<NaiveDateTime> = None;
+                let mut absent = Vec::new();
+                for k in &ks {
+                    let blocked: Option<Option<NaiveDateTime>> = t::table
+                        .find((k.scope.code(), &k.subject))
+                        .select(t::blocked_until)
+                        .first(c)
+                        .optional()?;
+                    match blocked {
+                        None => absent.push(k.clone()),
+                        Some(Some(b)) if b > now && until.is_none_or(|u| b > u) => until = Some(b),
+                        Some(_) => {}
+                    }
+                }
+                Ok((until.map(|u| remaining(u, now)), absent))
+            })
+            .await?;
+        for k in &absent {
+            self.clean.mark(k, started);
+        }
+        Ok(wait)
+    }
+
+    /// [`Self::succeeded`] after [`Self::check_fast`]: no write when the
+    /// subject is known to have no counter.
+    pub async fn succeeded_fast(&self, key: &Key) -> Result<(), AppError> {
+        if self.clean.is_clean(key) {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        self.succeeded(key).await?;
+        self.clean.mark(key, started);
+        Ok(())
+    }
+
     /// Counts a failure against each of `keys`; returns the wait it now
     /// imposes, if any.
     pub async fn failed(&self, keys: &[Key]) -> Result<Option<Duration>, AppError> {
+        self.clean.forget(keys);
         let keys = keys.to_vec();
         let policy = self.policy.clone();
         self.db

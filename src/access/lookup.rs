@@ -1,7 +1,7 @@
 //! From a presented credential to what `decide` reads: the format check (no
-//! database), the HMAC, and the lookup of the key's state. There is no
-//! cache: every check reads the state afresh, so any change to a key is
-//! seen by the very next request on every instance.
+//! database), the HMAC, and the lookup of the key's state. Callers go
+//! through `cache::KeyCache` first (see there how a change is seen by the
+//! next request here and within a second on every other instance).
 
 use diesel::prelude::*;
 
@@ -31,6 +31,14 @@ impl Checked {
                 hash: secret::hash(pepper, raw),
             },
             Err(_) => Self::Malformed,
+        }
+    }
+
+    /// The HMAC of a well-formed credential (the cache's key).
+    pub fn hash(&self) -> Option<&str> {
+        match self {
+            Self::WellFormed { hash, .. } => Some(hash),
+            Self::Malformed => None,
         }
     }
 

@@ -1,14 +1,16 @@
 //! The one access decision (DESIGN.md "One access decision"): every check of
 //! a presented key or token, whichever face asks, goes through `decide`, a
 //! pure function of the key's state, the credential and the request. Around
-//! it: the lookup that loads the state (no cache), the last-use recorder and
+//! it: the lookup that loads the state (through the per-instance `cache`), the last-use recorder and
 //! the log of refused credentials.
 
+pub mod cache;
 mod decision;
 pub mod lookup;
 pub mod refusals;
 pub mod usage;
 
+pub use cache::KeyCache;
 pub use decision::{
     decide, AccessRequest, AllowedMethod, Decision, KeySnapshot, Presented, ReasonCode, SecretUse,
     StoreRef, TokenUse,

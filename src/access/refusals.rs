@@ -17,7 +17,8 @@ use crate::models::audit::{self, action, Actor, Target};
 /// are dropped until the minute has passed for the old.
 const MAX_REMEMBERED: usize = 10_000;
 
-type Seen = (Option<i64>, Option<String>, ReasonCode);
+/// (key, address, what: a reason code or `throttled`).
+type Seen = (Option<i64>, Option<String>, &'static str);
 
 #[derive(Clone)]
 pub struct RefusalLog {
@@ -75,7 +76,7 @@ impl RefusalLog {
     ) {
         if !self
             .window
-            .admit((key.as_ref().map(|k| k.id), ip.clone(), code), now)
+            .admit((key.as_ref().map(|k| k.id), ip.clone(), code.code()), now)
         {
             return;
         }
@@ -112,6 +113,48 @@ impl RefusalLog {
     }
 }
 
+impl RefusalLog {
+    /// Records a client authentication refused unseen by the throttle, with
+    /// the same one-a-minute limit per address as refusals. `client_id` is
+    /// what the caller named (kept only as it is a public identifier).
+    pub fn throttled(
+        &self,
+        now: NaiveDateTime,
+        client_id: Option<String>,
+        ip: Option<String>,
+        endpoint: &'static str,
+        retry_after_seconds: u64,
+    ) {
+        if !self.window.admit((None, ip.clone(), "throttled"), now) {
+            return;
+        }
+        let db = self.db.clone();
+        actix_web::rt::spawn(async move {
+            let r = db
+                .run(move |c| {
+                    let client_id: Option<String> = client_id.map(|s| s.chars().take(80).collect());
+                    audit::record(
+                        c,
+                        now,
+                        &Actor::anonymous(ip),
+                        action::CLIENT_THROTTLED,
+                        Target::None,
+                        json!({
+                            "endpoint": endpoint,
+                            "client_id": client_id,
+                            "retry_after_seconds": retry_after_seconds,
+                        }),
+                    )?;
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = r {
+                tracing::warn!(error = %e, "recording a throttled client failed");
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,11 +163,11 @@ mod tests {
     fn one_event_per_key_address_and_code_a_minute() {
         let w = Window::default();
         let t = crate::models::now_utc();
-        let k = |code| (Some(1), Some("10.0.0.1".to_owned()), code);
+        let k = |code: ReasonCode| (Some(1), Some("10.0.0.1".to_owned()), code.code());
         assert!(w.admit(k(ReasonCode::Inactive), t));
         assert!(!w.admit(k(ReasonCode::Inactive), t + Duration::seconds(59)));
         assert!(w.admit(k(ReasonCode::Expired), t));
-        assert!(w.admit((None, Some("10.0.0.1".into()), ReasonCode::Inactive), t));
+        assert!(w.admit((None, Some("10.0.0.1".into()), "inactive"), t));
         assert!(w.admit(k(ReasonCode::Inactive), t + Duration::seconds(60)));
     }
 }

@@ -16,6 +16,7 @@ use crate::access::{
 use crate::crypto::constant_time_eq;
 use crate::domain::secret::{check_format, Format};
 use crate::domain::{Action, Function, KeyKind};
+use crate::throttle::{retry_after_secs, Key, Scope};
 
 /// What the Authorization header holds.
 pub enum Authorization {
@@ -87,9 +88,61 @@ pub fn form_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The source address of the request (the TCP peer: headers can be forged).
-pub fn source_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+/// The source address of the request, as the throttle counts it: the TCP
+/// peer, or the client behind a `--trusted-proxy` (a forged
+/// `X-Forwarded-For` from anyone else is not read).
+pub fn source_ip(data: &ApiData, req: &HttpRequest) -> Option<String> {
+    Some(data.throttle.address_of(req).to_string())
+}
+
+/// One client authentication with the throttle around it (issue 11): per
+/// source address and, when the caller names one, per Client Id. A blocked
+/// caller is refused (429, `Retry-After`) before its credential is looked
+/// at, so guessing gains nothing; each such refusal is a (rate-limited)
+/// history event.
+pub struct Attempt {
+    keys: Vec<Key>,
+}
+
+impl Attempt {
+    pub async fn begin(
+        data: &ApiData,
+        req: &HttpRequest,
+        client_id: Option<&str>,
+        endpoint: &'static str,
+    ) -> Result<Self, ApiError> {
+        let address = data.throttle.address_of(req);
+        let keys: Vec<Key> = std::iter::once(Key::address(address))
+            .chain(client_id.map(Key::client))
+            .collect();
+        if let Some(wait) = data.throttle.check_fast(&keys).await? {
+            tracing::warn!(%address, endpoint, "client authentication throttled");
+            data.refusals.throttled(
+                data.clock.now(),
+                client_id.map(str::to_owned),
+                Some(address.to_string()),
+                endpoint,
+                retry_after_secs(wait),
+            );
+            return Err(ApiError::Throttled { wait, oauth: false });
+        }
+        Ok(Self { keys })
+    }
+
+    /// The credential was refused: counted against every subject.
+    pub async fn failed(&self, data: &ApiData) -> Result<(), ApiError> {
+        data.throttle.failed(&self.keys).await?;
+        Ok(())
+    }
+
+    /// The credential was accepted: the client's counter starts again (the
+    /// address's does not, or one good client would shield a guesser).
+    pub async fn succeeded(&self, data: &ApiData) -> Result<(), ApiError> {
+        if let Some(k) = self.keys.iter().find(|k| k.scope == Scope::Client) {
+            data.throttle.succeeded_fast(k).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A credential checked against the request, with its key when found.
@@ -122,32 +175,88 @@ pub async fn check(
         });
     }
     let client_id = client_id.map(str::to_owned);
-    let (snapshot, presented, request, store_codes) = data
-        .db
-        .run(move |c| {
-            let (mut snap, mut presented) = access::look_up(c, &checked)?;
-            let mut request = request;
-            if let Some(code) = store_code {
-                request.store = Some(access::lookup::store_ref(c, &code)?);
-            }
-            if let Some(id) = &client_id {
-                // Basic names the client: a secret of another key is unknown.
-                let matches = snap
-                    .as_ref()
-                    .and_then(|s| s.client_id.as_deref())
-                    .is_some_and(|own| constant_time_eq(own, id));
-                if !matches {
-                    snap = None;
-                    presented = Presented::Unknown;
-                }
-            }
-            let codes = match &snap {
-                Some(s) if with_store_codes => access::lookup::store_codes(c, &s.stores)?,
-                _ => None,
-            };
-            Ok((snap, presented, request, codes))
-        })
-        .await?;
+    // The cache first (state, not verdicts: `decide` below still runs with
+    // this request's `now`); the database only for what it does not hold.
+    let cache = data.cache.clone();
+    let version = cache.version();
+    let hash = checked.hash().unwrap_or_default().to_owned();
+    let hit = version.and_then(|_| cache.get(&hash));
+    let store_hit = match &store_code {
+        None => Some(None),
+        Some(code) => cache.store(code).map(Some),
+    };
+    let codes_hit = match &hit {
+        Some((s, _)) if with_store_codes => cache.store_codes(s.key_id),
+        _ => Some(None),
+    };
+    let (found, store, store_codes) = match (hit, store_hit, codes_hit) {
+        (Some(found), Some(store), Some(codes)) => (Some(found), store, codes),
+        (hit, store_hit, codes_hit) => {
+            let cache = cache.clone();
+            let hash = hash.clone();
+            data.db
+                .run(move |c| {
+                    let found = match hit {
+                        Some(f) => Some(f),
+                        None => {
+                            let (snap, presented) = access::look_up(c, &checked)?;
+                            if let (Some(v), Some(s)) = (version, &snap) {
+                                cache.put(v, &hash, s, &presented);
+                            }
+                            snap.map(|s| (s, presented))
+                        }
+                    };
+                    let store = match (store_hit, store_code) {
+                        (Some(s), _) => s,
+                        (None, Some(code)) => {
+                            let s = access::lookup::store_ref(c, &code)?;
+                            if let Some(v) = version {
+                                cache.put_store(v, &code, s);
+                            }
+                            Some(s)
+                        }
+                        (None, None) => None,
+                    };
+                    let codes = match (codes_hit, &found) {
+                        (Some(codes), _) => codes,
+                        (None, Some((s, _))) if with_store_codes => {
+                            let codes = access::lookup::store_codes(c, &s.stores)?;
+                            if let Some(v) = version {
+                                cache.put_store_codes(v, s.key_id, &codes);
+                            }
+                            codes
+                        }
+                        (None, _) => None,
+                    };
+                    Ok((found, store, codes))
+                })
+                .await?
+        }
+    };
+    let mut request = request;
+    if store.is_some() {
+        request.store = store;
+    }
+    let (mut snapshot, mut presented) = match found {
+        Some((s, p)) => (Some(s), p),
+        None => (None, Presented::Unknown),
+    };
+    if let Some(id) = &client_id {
+        // Basic names the client: a secret of another key is unknown.
+        let matches = snapshot
+            .as_ref()
+            .and_then(|s| s.client_id.as_deref())
+            .is_some_and(|own| constant_time_eq(own, id));
+        if !matches {
+            snapshot = None;
+            presented = Presented::Unknown;
+        }
+    }
+    let store_codes = if snapshot.is_some() {
+        store_codes
+    } else {
+        None
+    };
     let decision = decide(snapshot.as_ref(), &presented, &request, now);
     Ok(Checked2 {
         snapshot,
@@ -178,7 +287,7 @@ pub fn audit_refusal(data: &ApiData, req: &HttpRequest, c: &Checked2, endpoint: 
             id: s.key_id,
             name: s.name.clone(),
         }),
-        source_ip(req),
+        source_ip(data, req),
         endpoint,
     );
 }
@@ -195,35 +304,52 @@ pub async fn caller(
         action: Some(Action::View),
         ..AccessRequest::default()
     };
-    let c = match authorization(req)? {
+    let (client_id, credential) = match authorization(req)? {
         Authorization::None => return Err(ApiError::unauthorized(
             "Authenticate with HTTP Basic (Client Id and Client Secret) or a bearer access token.",
         )),
-        Authorization::Basic { client_id, secret } => {
-            if check_format(&secret) == Ok(Format::Secret(KeyKind::Graphql)) {
+        Authorization::Basic { client_id, secret } => (Some(client_id), secret),
+        Authorization::Bearer(token) => (None, token),
+    };
+    let attempt = Attempt::begin(data, req, client_id.as_deref(), endpoint).await?;
+    let c = match &client_id {
+        Some(id) => {
+            if check_format(&credential) == Ok(Format::Secret(KeyKind::Graphql)) {
+                attempt.failed(data).await?;
                 return Err(ApiError::unauthorized(
                     "Only REST clients authenticate here.",
                 ));
             }
-            check(data, &secret, Some(&client_id), need, None, false).await?
+            check(data, &credential, Some(id), need, None, false).await?
         }
-        Authorization::Bearer(token) => {
-            if check_format(&token) != Ok(Format::AccessToken) {
+        None => {
+            if check_format(&credential) != Ok(Format::AccessToken) {
+                attempt.failed(data).await?;
                 return Err(ApiError::Unauthorized {
                     challenge: r#"Bearer realm="keydesk", error="invalid_token""#.into(),
                     message: "The bearer credential is not an access token.".into(),
                 });
             }
-            check(data, &token, None, need, None, false).await?
+            check(data, &credential, None, need, None, false).await?
         }
     };
     audit_refusal(data, req, &c, endpoint);
     c.note_use(data);
     match (c.decision.code, c.snapshot) {
-        (ReasonCode::Valid, Some(s)) if s.kind == KeyKind::Rest => Ok(s),
-        (ReasonCode::FunctionDenied, Some(_)) => Err(ApiError::Forbidden(
-            "This client needs Role & permission: View to call this endpoint.".into(),
-        )),
-        _ => Err(ApiError::unauthorized("The credentials were not accepted.")),
+        (ReasonCode::Valid, Some(s)) if s.kind == KeyKind::Rest => {
+            attempt.succeeded(data).await?;
+            Ok(s)
+        }
+        // Authentic, but not entitled: not a guess.
+        (ReasonCode::FunctionDenied, Some(s)) if s.kind == KeyKind::Rest => {
+            attempt.succeeded(data).await?;
+            Err(ApiError::Forbidden(
+                "This client needs Role & permission: View to call this endpoint.".into(),
+            ))
+        }
+        _ => {
+            attempt.failed(data).await?;
+            Err(ApiError::unauthorized("The credentials were not accepted."))
+        }
     }
 }

@@ -39,6 +39,13 @@ pub enum ApiError {
         description: String,
         challenge: Option<&'static str>,
     },
+    /// Too many failed client authentications (the throttle): 429 with
+    /// `Retry-After`, in the endpoint's shape (OAuth's when `oauth`).
+    #[error("too many failed client authentications")]
+    Throttled {
+        wait: std::time::Duration,
+        oauth: bool,
+    },
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -94,6 +101,7 @@ impl ApiError {
             Self::UnsupportedMediaType(m) => {
                 Self::oauth(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", m)
             }
+            Self::Throttled { wait, .. } => Self::Throttled { wait, oauth: true },
             other => other,
         }
     }
@@ -108,6 +116,7 @@ impl ResponseError for ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::OAuth { status, .. } => *status,
             Self::App(e) => match e.status_code() {
                 s if s.is_server_error() => s,
@@ -135,6 +144,17 @@ impl ResponseError for ApiError {
                 json!({ "error": "invalid_body", "message": format!("{self}.") })
             }
             Self::NotFound => json!({ "error": "not_found", "message": "No such endpoint." }),
+            Self::Throttled { wait, oauth } => {
+                let m = format!(
+                    "Too many failed client authentications. Wait {} and try again.",
+                    crate::throttle::wait_in_words(*wait)
+                );
+                if *oauth {
+                    json!({ "error": "too_many_requests", "error_description": m })
+                } else {
+                    json!({ "error": "too_many_requests", "message": m })
+                }
+            }
             Self::OAuth {
                 error, description, ..
             } => json!({ "error": error, "error_description": description }),
@@ -167,6 +187,12 @@ impl ResponseError for ApiError {
                 challenge: Some(c), ..
             } => {
                 resp.insert_header((header::WWW_AUTHENTICATE, *c));
+            }
+            Self::Throttled { wait, .. } => {
+                resp.insert_header((
+                    header::RETRY_AFTER,
+                    crate::throttle::retry_after_secs(*wait),
+                ));
             }
             _ => {}
         }

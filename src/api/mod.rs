@@ -31,6 +31,10 @@ pub struct ApiData {
     pub refusals: RefusalLog,
     /// Lifetime of new access tokens.
     pub token_ttl: std::time::Duration,
+    /// Failed client authentications, per Client Id and per address.
+    pub throttle: crate::throttle::Throttle,
+    /// Key state by credential HMAC (`access::cache`).
+    pub cache: crate::access::KeyCache,
 }
 
 /// Mounts `/api` and `/oauth`. Register before the back office's catch-all

@@ -10,7 +10,9 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::credentials::{audit_refusal, authorization, caller, check, Authorization};
+use super::credentials::{
+    audit_refusal, authorization, caller, check, source_ip, Attempt, Authorization,
+};
 use super::error::ApiError;
 use super::{read_body, refuse_query, ApiData};
 use crate::access::{AccessRequest, KeySnapshot, Presented};
@@ -18,6 +20,7 @@ use crate::domain::permission::{Grant, GrantSet};
 use crate::domain::secret::{self, check_format, Format, NewSecret};
 use crate::domain::KeyKind;
 use crate::models::access_token::{self, NewAccessToken};
+use crate::models::audit::{self, action, Actor, Target};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -68,8 +71,12 @@ async fn client(
                 }
             },
         };
+    let attempt = Attempt::begin(data, req, Some(&client_id), endpoint)
+        .await
+        .map_err(ApiError::for_oauth)?;
     // GraphQL keys are presented as they are; only REST clients get tokens.
     if check_format(&secret) != Ok(Format::Secret(KeyKind::Rest)) {
+        attempt.failed(data).await?;
         return Err(ApiError::invalid_client());
     }
     let c = check(
@@ -84,8 +91,14 @@ async fn client(
     audit_refusal(data, req, &c, endpoint);
     c.note_use(data);
     match (c.decision.is_valid(), c.snapshot, c.decision.secret_id) {
-        (true, Some(s), Some(secret_id)) if s.kind == KeyKind::Rest => Ok((s, secret_id)),
-        _ => Err(ApiError::invalid_client()),
+        (true, Some(s), Some(secret_id)) if s.kind == KeyKind::Rest => {
+            attempt.succeeded(data).await?;
+            Ok((s, secret_id))
+        }
+        _ => {
+            attempt.failed(data).await?;
+            Err(ApiError::invalid_client())
+        }
     }
 }
 
@@ -148,20 +161,42 @@ pub async fn token(
     let stored = scopes.clone();
     let hash = token.hash.clone();
     let key_id = key.key_id;
+    let key_name = key.name.clone();
+    let ip = source_ip(&data, &req);
     data.db
         .run(move |c| {
-            access_token::insert(
-                c,
-                &NewAccessToken {
-                    token_hash: &hash,
-                    api_key_id: key_id,
-                    secret_id,
-                    scope: &stored,
-                    issued_at: now,
-                    expires_at,
-                },
-            )?;
-            Ok(())
+            // The token and its history event in one transaction: never a
+            // token nobody can account for. The event holds the key, the
+            // scope, the expiry and the address; never the token.
+            crate::db::write_transaction(c, |c| {
+                access_token::insert(
+                    c,
+                    &NewAccessToken {
+                        token_hash: &hash,
+                        api_key_id: key_id,
+                        secret_id,
+                        scope: &stored,
+                        issued_at: now,
+                        expires_at,
+                    },
+                )?;
+                audit::record(
+                    c,
+                    now,
+                    &Actor::key(key_id, &key_name, ip),
+                    action::TOKEN_ISSUED,
+                    Target::Key {
+                        id: key_id,
+                        name: &key_name,
+                    },
+                    json!({
+                        "scope": stored,
+                        "secret_id": secret_id,
+                        "expires_at": expires_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    }),
+                )?;
+                Ok::<_, crate::error::AppError>(())
+            })
         })
         .await?;
     Ok(no_store(HttpResponse::Ok()).json(json!({
@@ -218,8 +253,29 @@ pub async fn revoke(
     if check_format(token) == Ok(Format::AccessToken) {
         let hash = secret::hash(&data.pepper, token);
         let key_id = key.key_id;
+        let key_name = key.name.clone();
+        let ip = source_ip(&data, &req);
+        let now = data.clock.now();
         data.db
-            .run(move |c| Ok(access_token::revoke(c, &hash, key_id)?))
+            .run(move |c| {
+                crate::db::write_transaction(c, |c| {
+                    // Only a token of this client that was live is an event.
+                    if access_token::revoke(c, &hash, key_id)? {
+                        audit::record(
+                            c,
+                            now,
+                            &Actor::key(key_id, &key_name, ip),
+                            action::TOKEN_REVOKED,
+                            Target::Key {
+                                id: key_id,
+                                name: &key_name,
+                            },
+                            json!({}),
+                        )?;
+                    }
+                    Ok::<_, crate::error::AppError>(())
+                })
+            })
             .await?;
     }
     Ok(no_store(HttpResponse::Ok()).finish())

@@ -202,6 +202,8 @@ pub fn run_migrations_until(conn: &mut DbConnection, last: &str) -> Result<(), S
 pub struct Db {
     pool: Pool,
     deadline: Duration,
+    /// Key changes made through this pool (see `access::cache`).
+    local_changes: crate::access::cache::LocalChanges,
 }
 
 impl Db {
@@ -209,12 +211,18 @@ impl Db {
         Self {
             pool,
             deadline: deadline_for(DEFAULT_LOCK_WAIT),
+            local_changes: Default::default(),
         }
     }
 
     /// The same pool with another deadline for each call (`deadline_for`).
     pub fn with_deadline(self, deadline: Duration) -> Self {
         Self { deadline, ..self }
+    }
+
+    /// The counter the key cache of this instance watches.
+    pub fn local_changes(&self) -> crate::access::cache::LocalChanges {
+        self.local_changes.clone()
     }
 
     pub fn pool(&self) -> &Pool {
@@ -232,9 +240,17 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let changes = self.local_changes.clone();
         let work = actix_web::web::block(move || {
             let mut conn = pool.get().map_err(AppError::Unavailable)?;
-            f(&mut conn)
+            crate::access::cache::take_change_mark();
+            let r = f(&mut conn);
+            // The closure has committed (or rolled back: one needless
+            // invalidation): the next request on this instance reads afresh.
+            if crate::access::cache::take_change_mark() {
+                changes.bump();
+            }
+            r
         });
         match tokio::time::timeout(self.deadline, work).await {
             Ok(done) => {

@@ -49,6 +49,7 @@ pub fn find_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<A
 /// Revokes the token with `hash` if it belongs to key `key_id`; returns
 /// whether one was removed.
 pub fn revoke(conn: &mut DbConnection, hash: &str, key_id: i64) -> QueryResult<bool> {
+    crate::access::cache::note_change();
     let n = diesel::delete(
         access_tokens::table
             .filter(access_tokens::token_hash.eq(hash))
@@ -60,5 +61,6 @@ pub fn revoke(conn: &mut DbConnection, hash: &str, key_id: i64) -> QueryResult<b
 
 /// Removes tokens that expired before `before` (they can never work again).
 pub fn purge_expired(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    crate::access::cache::note_change();
     diesel::delete(access_tokens::table.filter(access_tokens::expires_at.le(before))).execute(conn)
 }

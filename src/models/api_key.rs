@@ -507,6 +507,7 @@ pub fn update(
     id: i64,
     changes: &ApiKeyChangeset<'_>,
 ) -> QueryResult<usize> {
+    crate::access::cache::note_change();
     diesel::update(
         api_keys::table
             .find(id)
@@ -524,6 +525,7 @@ pub fn touch(
     id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    crate::access::cache::note_change();
     diesel::update(
         api_keys::table
             .find(id)
@@ -549,6 +551,7 @@ pub fn names_of(
 
 /// Deletes the keys among `ids` of `kind`; returns how many were deleted.
 pub fn delete_many(conn: &mut DbConnection, kind: KeyKind, ids: &[i64]) -> QueryResult<usize> {
+    crate::access::cache::note_change();
     diesel::delete(
         api_keys::table
             .filter(api_keys::kind.eq(kind.code()))

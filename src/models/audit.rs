@@ -102,9 +102,15 @@ pub mod action {
     pub const PASSWORD_CHANGED: &str = "user.password_changed";
     /// A key, secret or access token refused at the Key API (code in details).
     pub const CREDENTIAL_REFUSED: &str = "credential.refused";
+    /// A Key API client authentication refused unseen (the throttle).
+    pub const CLIENT_THROTTLED: &str = "client.throttled";
+    /// An access token issued at `/oauth/token` (key, scope, address).
+    pub const TOKEN_ISSUED: &str = "token.issued";
+    /// An access token revoked by its client at `/oauth/revoke`.
+    pub const TOKEN_REVOKED: &str = "token.revoked";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 16] = [
+    pub const ALL: [(&str, &str); 19] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -121,6 +127,9 @@ pub mod action {
         (SIGN_IN_THROTTLED, "Sign-in throttled"),
         (PASSWORD_CHANGED, "Password changed"),
         (CREDENTIAL_REFUSED, "Credential refused"),
+        (CLIENT_THROTTLED, "Client throttled"),
+        (TOKEN_ISSUED, "Token issued"),
+        (TOKEN_REVOKED, "Token revoked"),
     ];
 
     pub fn label(code: &str) -> &str {

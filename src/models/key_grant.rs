@@ -23,6 +23,7 @@ pub fn grants_of(conn: &mut DbConnection, key_id: i64) -> QueryResult<GrantSet> 
 
 /// Replaces the key's grants with `grants`.
 pub fn replace_grants(conn: &mut DbConnection, key_id: i64, grants: GrantSet) -> QueryResult<()> {
+    crate::access::cache::note_change();
     diesel::delete(api_key_grants::table.filter(api_key_grants::api_key_id.eq(key_id)))
         .execute(conn)?;
     for g in grants.iter() {
@@ -60,6 +61,7 @@ pub fn replace_stores(
     key_id: i64,
     access: &StoreAccess,
 ) -> QueryResult<()> {
+    crate::access::cache::note_change();
     diesel::delete(api_key_stores::table.filter(api_key_stores::api_key_id.eq(key_id)))
         .execute(conn)?;
     for s in access.store_ids() {

@@ -96,6 +96,7 @@ pub fn stop_retiring(
     key_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    crate::access::cache::note_change();
     diesel::update(
         api_key_secrets::table
             .filter(api_key_secrets::api_key_id.eq(key_id))
@@ -112,6 +113,7 @@ pub fn retire_current(
     key_id: i64,
     retires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
+    crate::access::cache::note_change();
     diesel::update(
         api_key_secrets::table
             .filter(api_key_secrets::api_key_id.eq(key_id))

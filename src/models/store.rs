@@ -48,6 +48,7 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<S
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewStore<'_>) -> QueryResult<Store> {
+    crate::access::cache::note_change();
     diesel::insert_into(stores::table)
         .values(new)
         .returning((stores::id, stores::name, stores::code, stores::created_at))
@@ -55,11 +56,13 @@ pub fn insert(conn: &mut DbConnection, new: &NewStore<'_>) -> QueryResult<Store>
 }
 
 pub fn rename(conn: &mut DbConnection, id: i64, name: &str) -> QueryResult<usize> {
+    crate::access::cache::note_change();
     diesel::update(stores::table.find(id))
         .set(stores::name.eq(name))
         .execute(conn)
 }
 
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    crate::access::cache::note_change();
     diesel::delete(stores::table.find(id)).execute(conn)
 }

@@ -216,6 +216,14 @@ pub async fn introspect(app: &TestApp, caller: &Issued, token: &str) -> Value {
     resp.json().await.unwrap()
 }
 
+/// The helpers below write through the test's own pool, as another
+/// instance (or a script) would: the app's key cache sees such a change at
+/// its next poll of the change stamp, within a second. Changes made through
+/// the app itself are seen by its very next request (`key_cache` tests).
+pub async fn settle() {
+    tokio::time::sleep(keydesk::access::cache::POLL_EVERY * 3).await;
+}
+
 pub async fn set_active(app: &TestApp, id: i64, active: bool) {
     app.with_db(move |c| {
         diesel::update(api_keys::table.find(id))
@@ -224,6 +232,7 @@ pub async fn set_active(app: &TestApp, id: i64, active: bool) {
             .unwrap()
     })
     .await;
+    settle().await;
 }
 
 pub async fn set_expiry(app: &TestApp, id: i64, at: Option<NaiveDateTime>) {
@@ -234,22 +243,26 @@ pub async fn set_expiry(app: &TestApp, id: i64, at: Option<NaiveDateTime>) {
             .unwrap()
     })
     .await;
+    settle().await;
 }
 
 /// Refreshes the key through the core; returns the new secret.
 pub async fn refresh(app: &TestApp, id: i64, kind: KeyKind, grace: Grace) -> String {
     let now = app.now();
-    app.with_db(move |c| {
-        let pepper = pepper(c);
-        let secret = NewSecret::generate(kind, &pepper);
-        write_transaction(c, |c| {
-            let before = keys::load_state(c, kind, id)?;
-            keys::refresh(c, &actor(), now, &before, grace, &secret.stored())
+    let secret = app
+        .with_db(move |c| {
+            let pepper = pepper(c);
+            let secret = NewSecret::generate(kind, &pepper);
+            write_transaction(c, |c| {
+                let before = keys::load_state(c, kind, id)?;
+                keys::refresh(c, &actor(), now, &before, grace, &secret.stored())
+            })
+            .expect("the key is refreshed");
+            secret.expose().to_owned()
         })
-        .expect("the key is refreshed");
-        secret.expose().to_owned()
-    })
-    .await
+        .await;
+    settle().await;
+    secret
 }
 
 pub async fn delete(app: &TestApp, id: i64, kind: KeyKind) {
@@ -259,6 +272,7 @@ pub async fn delete(app: &TestApp, id: i64, kind: KeyKind) {
             .expect("the key is deleted")
     })
     .await;
+    settle().await;
 }
 
 pub async fn secrets(app: &TestApp, id: i64) -> Vec<KeySecret> {

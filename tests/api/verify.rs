@@ -406,6 +406,7 @@ async fn changes_are_seen_by_the_next_request_here_and_on_another_instance() {
         keydesk::models::key_grant::replace_grants(c, key.id, grants(&["pricing:view"])).unwrap()
     })
     .await;
+    settle().await;
     assert_eq!(
         code_of(&other, &caller, &key.secret, ask.clone()).await,
         "function_denied"

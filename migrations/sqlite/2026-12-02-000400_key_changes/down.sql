@@ -1,0 +1,16 @@
+DROP TRIGGER key_changes_keys_update;
+DROP TRIGGER key_changes_keys_delete;
+DROP TRIGGER key_changes_secrets_update;
+DROP TRIGGER key_changes_secrets_delete;
+DROP TRIGGER key_changes_grants_insert;
+DROP TRIGGER key_changes_grants_update;
+DROP TRIGGER key_changes_grants_delete;
+DROP TRIGGER key_changes_key_stores_insert;
+DROP TRIGGER key_changes_key_stores_update;
+DROP TRIGGER key_changes_key_stores_delete;
+DROP TRIGGER key_changes_stores_insert;
+DROP TRIGGER key_changes_stores_update;
+DROP TRIGGER key_changes_stores_delete;
+DROP TRIGGER key_changes_tokens_update;
+DROP TRIGGER key_changes_tokens_delete;
+DROP TABLE key_changes;
