@@ -102,9 +102,11 @@ pub mod action {
     pub const PASSWORD_CHANGED: &str = "user.password_changed";
     /// A key, secret or access token refused at the Key API (code in details).
     pub const CREDENTIAL_REFUSED: &str = "credential.refused";
+    /// An admin pasted a secret to find its key (the secret is not kept).
+    pub const KEY_FOUND_BY_SECRET: &str = "key.found_by_secret";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 16] = [
+    pub const ALL: [(&str, &str); 17] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -121,6 +123,7 @@ pub mod action {
         (SIGN_IN_THROTTLED, "Sign-in throttled"),
         (PASSWORD_CHANGED, "Password changed"),
         (CREDENTIAL_REFUSED, "Credential refused"),
+        (KEY_FOUND_BY_SECRET, "Key looked up by secret"),
     ];
 
     pub fn label(code: &str) -> &str {
