@@ -152,9 +152,22 @@ fn filtered<'a>(
     use crate::schema::api_key_stores;
     use diesel::dsl::{exists, sql};
     use diesel::sql_types::{Nullable, Timestamp};
-    let mut q = api_keys::table
-        .filter(api_keys::kind.eq(kind.code()))
-        .into_boxed();
+    // A search with few matches starts from them (SQLite): with `+kind` the
+    // tab's indexes cannot be walked instead, which for a rare name would
+    // read the whole tab to fill a page.
+    let from_matches = sqlite
+        && walk_index_of.is_some()
+        && search_plan == super::key_search::Plan::FromMatches
+        && p.q.as_deref().is_some_and(super::key_search::uses_trigrams);
+    let mut q = if from_matches {
+        api_keys::table
+            .filter(sql::<diesel::sql_types::Text>("+kind").eq(kind.code()))
+            .into_boxed()
+    } else {
+        api_keys::table
+            .filter(api_keys::kind.eq(kind.code()))
+            .into_boxed()
+    };
     if let Some(a) = p.active {
         q = q.filter(api_keys::active.eq(a));
     }

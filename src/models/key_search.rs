@@ -51,7 +51,7 @@ pub const WALK_FROM_MATCHES: i64 = 2_000;
 /// secret has that shown prefix, or whose Client Id it is.
 pub fn condition(text: &str, sqlite: bool, plan: Plan) -> Condition {
     let lowered = text.to_lowercase();
-    let mut cond: Condition = if sqlite && lowered.chars().count() >= 3 {
+    let mut cond: Condition = if sqlite && uses_trigrams(text) {
         let id = match plan {
             Plan::FromMatches => "api_keys.id",
             Plan::WalkSortIndex => "+api_keys.id",
@@ -82,6 +82,12 @@ pub fn condition(text: &str, sqlite: bool, plan: Plan) -> Condition {
         );
     }
     cond
+}
+
+/// Whether a search for `text` reads the trigram table (SQLite): three
+/// characters or more once lower-cased.
+pub fn uses_trigrams(text: &str) -> bool {
+    text.to_lowercase().chars().count() >= 3
 }
 
 /// `%text%` with LIKE's wildcards taken literally (`text` already lower-cased).
