@@ -60,17 +60,22 @@ show() {
   run_sql "$explain $2"
 }
 echo "== (a) GraphQL, page 1, default sort"
-show count "SELECT COUNT(*) FROM api_keys WHERE kind = 'graphql'"
+show count "SELECT COUNT(*) FROM (SELECT id FROM api_keys WHERE kind = 'graphql' LIMIT 10001) AS bounded"
 show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' ORDER BY created_at DESC, id DESC LIMIT 25 OFFSET 0"
 echo
 echo "== (b) active + created range + sorted by name, page 50"
-show count "SELECT COUNT(*) FROM api_keys WHERE kind = 'graphql' AND active = $t AND created_at >= '$from' AND created_at < '$to'"
+show count "SELECT COUNT(*) FROM (SELECT id FROM api_keys WHERE kind = 'graphql' AND active = $t AND created_at >= '$from' AND created_at < '$to' LIMIT 10001) AS bounded"
 show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' AND active = $t AND ${walk}created_at >= '$from' AND ${walk}created_at < '$to' ORDER BY name_key ASC, id ASC LIMIT 25 OFFSET 1225"
 echo
-echo "== (c) name search"
-show count "SELECT COUNT(*) FROM api_keys WHERE kind = 'graphql' AND name_key LIKE '%northwind%' ESCAPE '\\'"
-show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' AND name_key LIKE '%northwind%' ESCAPE '\\' ORDER BY created_at DESC, id DESC LIMIT 25 OFFSET 0"
+echo "== (c) name search (issue 12: trigram index on both backends)"
+if [ -z "$base_url" ]; then
+  search="id IN (SELECT rowid FROM api_keys_name_fts WHERE api_keys_name_fts MATCH '\"northwind\"')"
+else
+  search="name_key LIKE '%northwind%' ESCAPE '\\'"
+fi
+show count "SELECT COUNT(*) FROM (SELECT id FROM api_keys WHERE kind = 'graphql' AND $search LIMIT 10001) AS bounded"
+show page "SELECT $cols FROM api_keys WHERE kind = 'graphql' AND $search ORDER BY created_at DESC, id DESC LIMIT 25 OFFSET 0"
 echo
 echo "== (d) REST, sorted by Date Updated"
-show count "SELECT COUNT(*) FROM api_keys WHERE kind = 'rest'"
+show count "SELECT COUNT(*) FROM (SELECT id FROM api_keys WHERE kind = 'rest' LIMIT 10001) AS bounded"
 show page "SELECT $cols FROM api_keys WHERE kind = 'rest' ORDER BY updated_at DESC, id DESC LIMIT 25 OFFSET 0"

@@ -15,7 +15,15 @@
 #                                     same on PostgreSQL, in a new database
 #                                     kd_bench_<random> that is dropped after
 #
-# Options: --keys N, --duration SECONDS, --connections N, --workers N.
+#   bench/run.sh --instances 2 --database-url postgres://…
+#                                     two servers on the one database, the
+#                                     load split over both (combined figures),
+#                                     then a key deactivated on one instance
+#                                     under load must be refused by the other
+#                                     within a second (bench/cross_instance.py)
+#
+# Options: --keys N, --duration SECONDS, --connections N, --threads N (wrk),
+# --workers N, --instances 1|2.
 # Exits non-zero if any request fails or answers other than 2xx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +31,8 @@ cd "$(dirname "$0")/.."
 keys=100000
 duration=10
 connections=4
+threads=1
+instances=1
 workers=""
 smoke=0
 base_url=""
@@ -37,6 +47,8 @@ while [ $# -gt 0 ]; do
     --duration) duration="${2:?--duration needs seconds}"; duration_given=1; shift ;;
     --connections) connections="${2:?--connections needs a number}"; shift ;;
     --workers) workers="${2:?--workers needs a number}"; shift ;;
+    --threads) threads="${2:?--threads needs a number}"; shift ;;
+    --instances) instances="${2:?--instances needs 1 or 2}"; shift ;;
     --database-url) base_url="${2:?--database-url needs a URL}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -47,8 +59,13 @@ if [ "$smoke" = 1 ]; then
   [ "$keys_given" = 1 ] || keys=1000
   [ "$duration_given" = 1 ] || duration=2
 fi
-case "$keys$duration$connections$workers" in
-  *[!0-9]*) echo "bench: --keys, --duration, --connections and --workers take whole numbers" >&2; exit 2 ;;
+case "$keys$duration$connections$workers$threads" in
+  *[!0-9]*) echo "bench: --keys, --duration, --connections, --threads and --workers take whole numbers" >&2; exit 2 ;;
+esac
+case "$instances" in
+  1) ;;
+  2) [ -n "$base_url" ] || { echo "bench: --instances 2 needs --database-url postgres://… (one database for both)" >&2; exit 2; } ;;
+  *) echo "bench: --instances takes 1 or 2" >&2; exit 2 ;;
 esac
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -77,11 +94,12 @@ fixture_bin="$PWD/target/release/examples/bench_fixture"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/keydesk-bench.XXXXXX")"
 server_pid=""
+server2_pid=""
 hello_pid=""
 pg_db=""
 cleanup() {
   local rc=$?
-  for pid in "$server_pid" "$hello_pid"; do
+  for pid in "$server_pid" "$server2_pid" "$hello_pid"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
@@ -137,6 +155,21 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -fsS -o /dev/null "$base/healthz" || { cat "$work/server.log" >&2; die "the server does not answer"; }
+base2=""
+if [ "$instances" = 2 ]; then
+  port2="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  base2="http://127.0.0.1:$port2"
+  serve2_args=(serve --bind "127.0.0.1:$port2" --database-url "$db_url")
+  [ -n "$workers" ] && serve2_args+=(--workers "$workers")
+  "$bin" "${serve2_args[@]}" >"$work/server2.log" 2>&1 &
+  server2_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$base2/healthz" 2>/dev/null && break
+    kill -0 "$server2_pid" 2>/dev/null || { cat "$work/server2.log" >&2; die "the second server did not start"; }
+    sleep 0.1
+  done
+  curl -fsS -o /dev/null "$base2/healthz" || die "the second server does not answer"
+fi
 
 # The physical floor: actix-web's hello world, same workers.
 hello_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -267,34 +300,75 @@ ticks_per_s="$(getconf CLK_TCK)"
 
 declare -A rps p50 p99 errs cpu
 failed=0
+# One wrk per instance (the connections and threads split between them), run
+# at the same time; the figures are combined: requests and req/s summed, the
+# worse p50 and p99 of the two, CPU time of both servers per request.
 run() {
-  local s="$1" line t0 t1 total pid="$server_pid"
-  local common=(-t1 -c"$connections" -d"${duration}s" --timeout 5s -s bench/wrk.lua)
-  local args=("${common[@]}" -H "$cookie" "${url[$s]}" -- get)
-  case "$s" in
-    e1) args=("${common[@]}" -H "$cookie" "${url[$s]}" -- post "$csrf") ;;
-    g|h) args=("${common[@]}" -H "$caller_auth" "${url[$s]}" -- body application/json "${body[$s]}") ;;
-    i) args=("${common[@]}" -H "$subject_auth" "${url[$s]}" -- body application/x-www-form-urlencoded "${body[$s]}") ;;
-    hello) args=("${common[@]}" "${url[$s]}" -- get); pid="$hello_pid" ;;
-  esac
+  local s="$1" t0 t1 total=0 n=1 i pids=() bases=("$base") conns="$connections" thr="$threads"
+  local server_pids=("$server_pid")
+  if [ "$instances" = 2 ] && [ "$s" != hello ]; then
+    n=2; bases+=("$base2"); server_pids+=("$server2_pid")
+    conns=$(( (connections + 1) / 2 )); thr=$(( (threads + 1) / 2 ))
+  fi
+  [ "$s" = hello ] && server_pids=("$hello_pid")
   say "${title[$s]}: ${duration}s"
-  t0="$(server_ticks "$pid")"
-  line="$(wrk "${args[@]}" | grep '^RESULT ')" || die "wrk failed on ${title[$s]}"
-  t1="$(server_ticks "$pid")"
-  # RESULT requests rps p50 p99 socket_errors non_2xx
-  read -r _ total rps[$s] p50[$s] p99[$s] se n2 <<<"$line"
+  t0=0; for p in "${server_pids[@]}"; do t0=$((t0 + $(server_ticks "$p"))); done
+  for i in $(seq 0 $((n - 1))); do
+    local u="${url[$s]}"
+    [ "$i" = 1 ] && u="${u/$base/$base2}"
+    local common=(-t"$thr" -c"$conns" -d"${duration}s" --timeout 5s -s bench/wrk.lua)
+    local args=("${common[@]}" -H "$cookie" "$u" -- get)
+    case "$s" in
+      e1) args=("${common[@]}" -H "$cookie" "$u" -- post "$csrf") ;;
+      g|h) args=("${common[@]}" -H "$caller_auth" "$u" -- body application/json "${body[$s]}") ;;
+      i) args=("${common[@]}" -H "$subject_auth" "$u" -- body application/x-www-form-urlencoded "${body[$s]}") ;;
+      hello) args=("${common[@]}" "$u" -- get) ;;
+    esac
+    wrk "${args[@]}" >"$work/wrk.$i.out" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || die "wrk failed on ${title[$s]}"; done
+  t1=0; for p in "${server_pids[@]}"; do t1=$((t1 + $(server_ticks "$p"))); done
+  rps[$s]=0; p50[$s]=0; p99[$s]=0; errs[$s]=0
+  for i in $(seq 0 $((n - 1))); do
+    local line req r a b se n2
+    line="$(grep '^RESULT ' "$work/wrk.$i.out")" || die "wrk printed no result on ${title[$s]}: $(cat "$work/wrk.$i.out")"
+    # RESULT requests rps p50 p99 socket_errors non_2xx
+    read -r _ req r a b se n2 <<<"$line"
+    total=$((total + req))
+    rps[$s]="$(awk -v x="${rps[$s]}" -v y="$r" 'BEGIN { print x + y }')"
+    p50[$s]="$(awk -v x="${p50[$s]}" -v y="$a" 'BEGIN { print (y > x ? y : x) }')"
+    p99[$s]="$(awk -v x="${p99[$s]}" -v y="$b" 'BEGIN { print (y > x ? y : x) }')"
+    errs[$s]=$((errs[$s] + se + n2))
+  done
   cpu[$s]="$(awk -v d="$((t1 - t0))" -v hz="$ticks_per_s" -v n="$total" 'BEGIN { printf "%.2f", (n > 0 ? d * 1000 / hz / n : 0) }')"
-  errs[$s]=$((se + n2))
   [ "${errs[$s]}" = 0 ] || failed=1
 }
 # The floor first, so every later line can be compared with it; the creates
 # last but one, since they change what the list shows.
 for s in f hello a b b2 c d g h i e1 e2; do run "$s"; done
 
-rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
+cross=""
+if [ "$instances" = 2 ]; then
+  # Under load on both instances (the list and verification), the subject
+  # key is deactivated through instance 1's edit form; instance 2's
+  # verification endpoint must refuse it within a second.
+  subject_key="$(psql "$db_url" -Atqc "SELECT id FROM api_keys WHERE client_id = '$subject_id'")"
+  wrk -t1 -c4 -d"$((duration + 2))s" -s bench/wrk.lua -H "$cookie" "${url[a]}" -- get >/dev/null 2>&1 &
+  load1=$!
+  wrk -t1 -c4 -d"$((duration + 2))s" -s bench/wrk.lua -H "$caller_auth" "${url[g]/$base/$base2}" -- body application/json "${body[g]}" >/dev/null 2>&1 &
+  load2=$!
+  sleep 1
+  cross="$(python3 bench/cross_instance.py "$base" "$base2" "keydesk_session=$session" "$caller_auth" "$subject_key" "${body[g]}" || true)"
+  wait "$load1" "$load2" 2>/dev/null || true
+fi
 
-printf '\nkeydesk benchmark: %s keys, %s, %s s per scenario, %s connections, %s\n' \
-  "$keys" "$db_label" "$duration" "$connections" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+rss_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
+rss2_kb=""
+[ -z "$server2_pid" ] || rss2_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server2_pid/status")"
+
+printf '\nkeydesk benchmark: %s keys, %s, %s instance(s), %s s per scenario, wrk %s threads %s connections, %s\n' \
+  "$keys" "$db_label" "$instances" "$duration" "$threads" "$connections" "$(date -u '+%Y-%m-%d %H:%M UTC')"
 printf '%s CPUs (%s), %s GB RAM\n\n' "$(nproc)" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
   "$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
@@ -312,6 +386,16 @@ for s in "${order[@]}"; do
 done
 printf '\nServer peak RSS (VmHWM): %.1f MB. CPU ms/req: server CPU time per request (all threads).\n' \
   "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
+[ -z "$rss2_kb" ] || printf 'Second server peak RSS (VmHWM): %.1f MB.\n' "$(awk -v k="$rss2_kb" 'BEGIN { print k / 1024 }')"
+if [ -n "$cross" ]; then
+  read -r _ cross_ms cross_code <<<"$cross"
+  if [ "$cross_ms" = -1 ]; then
+    printf 'Cross-instance: FAILED (%s): a key deactivated on instance 1 was not refused by instance 2 in time.\n' "$cross_code"
+    failed=1
+  else
+    printf 'Cross-instance: a key deactivated on instance 1 under load was refused by instance 2 after %s ms (%s).\n' "$cross_ms" "$cross_code"
+  fi
+fi
 printf 'Load average at the end (other processes share the CPUs): %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$failed" != 0 ]; then

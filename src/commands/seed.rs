@@ -8,7 +8,7 @@
 //! pepper, so the keys are indistinguishable from real ones.
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -170,7 +170,7 @@ pub fn seed(args: SeedArgs) -> ExitCode {
         Err(e) => return super::failure(format!("cannot create the stores: {e}")),
     };
 
-    let mut gen = Generator {
+    let gen = Generator {
         rng: SplitMix64(args.seed),
         now: now_utc().and_utc().timestamp(),
         channel_ids,
@@ -178,24 +178,55 @@ pub fn seed(args: SeedArgs) -> ExitCode {
         pepper,
     };
     let total = args.keys as usize;
-    let mut stats = Stats::default();
-    let mut done = 0;
-    while done < total {
-        let n = KEYS_PER_TRANSACTION.min(total - done);
-        let batch: Vec<SeedKey> = (0..n).map(|_| gen.key()).collect();
-        let rows: Vec<NewKeyWithRoles<'_>> = batch.iter().map(SeedKey::as_new).collect();
-        let inserted = conn.transaction(|c| {
-            rows.chunks(ROWS_PER_INSERT)
-                .try_for_each(|chunk| api_key::insert_many(c, chunk).map(drop))
-        });
-        if let Err(e) = inserted {
-            return super::failure(format!("cannot insert keys (after {done}): {e}"));
+    // A big load into a small table: the secondary indexes go first and are
+    // built once at the end, a sorted pass instead of a random insert per
+    // row into each of a dozen B-trees (10 on api_keys alone).
+    let indexes = if total >= BULK_FROM_KEYS {
+        match secondary_indexes(&mut conn) {
+            Ok(list) => list,
+            Err(e) => return super::failure(format!("cannot list the indexes: {e}")),
         }
-        for k in &batch {
-            stats.count(k);
+    } else {
+        Vec::new()
+    };
+    for d in &indexes {
+        if let Err(e) = conn.batch_execute(&format!("DROP {} {}", d.kind, d.name)) {
+            return super::failure(format!("cannot drop {} {}: {e}", d.kind, d.name));
         }
-        done += n;
     }
+    if !indexes.is_empty() && !args.db.database_url.is_sqlite() {
+        // Room to sort a million index entries in memory, this session only.
+        if let Err(e) = conn.batch_execute("SET maintenance_work_mem = '256MB'") {
+            return super::failure(e);
+        }
+    }
+    let mut times = Phases::default();
+    let loaded = load(&mut conn, gen, total, &mut times);
+    // The indexes come back whatever happened to the load.
+    let t = Instant::now();
+    for d in &indexes {
+        if let Err(e) = conn.batch_execute(&d.sql) {
+            return super::failure(format!(
+                "cannot recreate {} {} ({e}); run this by hand: {}",
+                d.kind, d.name, d.sql
+            ));
+        }
+    }
+    // The name search's trigram table missed the rows its triggers did not
+    // see: one pass over api_keys writes it whole.
+    if indexes.iter().any(|d| d.kind == "TRIGGER") {
+        if let Err(e) = conn
+            .batch_execute("INSERT INTO api_keys_name_fts (api_keys_name_fts) VALUES ('rebuild')")
+        {
+            return super::failure(format!("cannot rebuild the name search index: {e}"));
+        }
+    }
+    times.indexes = t.elapsed();
+    let stats = match loaded {
+        Ok(s) => s,
+        Err(e) => return super::failure(e),
+    };
+    let t = Instant::now();
     if args.db.database_url.is_sqlite() {
         if let Err(e) = conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
         {
@@ -221,6 +252,7 @@ pub fn seed(args: SeedArgs) -> ExitCode {
             }
         }
     }
+    times.finish = t.elapsed();
     println!(
         "seeded {total} keys ({} GraphQL, {} REST, {} inactive, {} roles) into {} in {:.1} s",
         stats.graphql,
@@ -230,7 +262,122 @@ pub fn seed(args: SeedArgs) -> ExitCode {
         args.db.database_url,
         started.elapsed().as_secs_f64()
     );
+    println!(
+        "  generating and hashing {:.1} s (beside the inserts), waiting for it {:.1} s, inserts {:.1} s, indexes {:.1} s, vacuum/analyze {:.1} s",
+        times.generate.as_secs_f64(),
+        times.wait.as_secs_f64(),
+        times.insert.as_secs_f64(),
+        times.indexes.as_secs_f64(),
+        times.finish.as_secs_f64(),
+    );
     ExitCode::SUCCESS
+}
+
+/// Keys from which `seed` drops the secondary indexes and rebuilds them
+/// after the load; smaller loads go through them.
+const BULK_FROM_KEYS: usize = 50_000;
+
+/// Where the time of a seed went.
+#[derive(Default)]
+struct Phases {
+    /// On the generator thread, overlapping the inserts.
+    generate: Duration,
+    /// The inserting thread waiting for the next batch.
+    wait: Duration,
+    insert: Duration,
+    indexes: Duration,
+    finish: Duration,
+}
+
+/// Generates batches on a second thread (names, dates, and the secrets with
+/// their HMAC, exactly as production makes them) while this one inserts the
+/// previous batch: on two cores the two overlap.
+fn load(
+    conn: &mut DbConnection,
+    mut gen: Generator,
+    total: usize,
+    times: &mut Phases,
+) -> Result<Stats, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<SeedKey>>(2);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            let started = Instant::now();
+            let mut done = 0;
+            while done < total {
+                let n = KEYS_PER_TRANSACTION.min(total - done);
+                let batch: Vec<SeedKey> = (0..n).map(|_| gen.key()).collect();
+                done += n;
+                if tx.send(batch).is_err() {
+                    break;
+                }
+            }
+            started.elapsed()
+        });
+        let mut stats = Stats::default();
+        let mut done = 0;
+        let mut result = Ok(());
+        loop {
+            let t = Instant::now();
+            let Ok(batch) = rx.recv() else { break };
+            times.wait += t.elapsed();
+            let t = Instant::now();
+            let rows: Vec<NewKeyWithRoles<'_>> = batch.iter().map(SeedKey::as_new).collect();
+            let inserted = conn.transaction(|c| {
+                rows.chunks(ROWS_PER_INSERT)
+                    .try_for_each(|chunk| api_key::insert_many(c, chunk).map(drop))
+            });
+            times.insert += t.elapsed();
+            if let Err(e) = inserted {
+                result = Err(format!("cannot insert keys (after {done}): {e}"));
+                break;
+            }
+            for k in &batch {
+                stats.count(k);
+            }
+            done += batch.len();
+        }
+        // Dropping the receiver stops the producer at its next batch.
+        drop(rx);
+        times.generate = producer.join().unwrap_or_default();
+        result.map(|()| stats)
+    })
+}
+
+/// An index or trigger set aside during a bulk load.
+#[derive(diesel::QueryableByName)]
+struct Derived {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    /// The statement that creates it again.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+/// What the key tables maintain per row and no constraint needs during a
+/// load: the non-unique indexes (unique ones stay, so a collision would
+/// still be refused) and, on SQLite, the triggers that feed the name
+/// search's trigram table (rebuilt in one pass after).
+fn secondary_indexes(conn: &mut DbConnection) -> diesel::QueryResult<Vec<Derived>> {
+    use diesel::RunQueryDsl;
+    let query = match conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT upper(type) AS kind, name, sql FROM sqlite_master \
+             WHERE sql IS NOT NULL AND tbl_name IN ('api_keys', 'api_key_roles', \
+             'api_key_grants', 'api_key_stores', 'api_key_secrets') \
+             AND ((type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') \
+                  OR (type = 'trigger' AND name LIKE 'api\\_keys\\_name\\_fts\\_%' ESCAPE '\\')) \
+             ORDER BY type, name"
+        }
+        DbConnection::Postgresql(_) => {
+            "SELECT 'INDEX' AS kind, indexname AS name, indexdef AS sql FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename IN ('api_keys', \
+             'api_key_roles', 'api_key_grants', 'api_key_stores', 'api_key_secrets') \
+             AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname"
+        }
+    };
+    diesel::sql_query(query).load::<Derived>(conn)
 }
 
 /// Ids of "Default" and of the channels in `CHANNELS`, creating the missing ones.

@@ -8,12 +8,14 @@
 
 mod create;
 pub mod delete;
+pub mod find;
 mod refresh;
 mod state;
 mod update;
 
 pub use create::{create, KeySpec};
 pub use delete::delete_many;
+pub use find::find_by_secret;
 pub use refresh::{refresh, stop_old_secret, RefreshOutcome};
 pub use state::{load_state, KeyState};
 pub use update::{update, KeyChanges};

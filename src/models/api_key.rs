@@ -142,7 +142,9 @@ pub fn name_key(name: &str) -> String {
 fn filtered<'a>(
     kind: KeyKind,
     p: &'a ListParams,
+    sqlite: bool,
     walk_index_of: Option<SortColumn>,
+    search_plan: super::key_search::Plan,
     now: NaiveDateTime,
 ) -> api_keys::BoxedQuery<'a, MultiBackend> {
     use crate::domain::list_query::{ExpiryFilter, UsageFilter};
@@ -150,9 +152,22 @@ fn filtered<'a>(
     use crate::schema::api_key_stores;
     use diesel::dsl::{exists, sql};
     use diesel::sql_types::{Nullable, Timestamp};
-    let mut q = api_keys::table
-        .filter(api_keys::kind.eq(kind.code()))
-        .into_boxed();
+    // A search with few matches starts from them (SQLite): with `+kind` the
+    // tab's indexes cannot be walked instead, which for a rare name would
+    // read the whole tab to fill a page.
+    let from_matches = sqlite
+        && walk_index_of.is_some()
+        && search_plan == super::key_search::Plan::FromMatches
+        && p.q.as_deref().is_some_and(super::key_search::uses_trigrams);
+    let mut q = if from_matches {
+        api_keys::table
+            .filter(sql::<diesel::sql_types::Text>("+kind").eq(kind.code()))
+            .into_boxed()
+    } else {
+        api_keys::table
+            .filter(api_keys::kind.eq(kind.code()))
+            .into_boxed()
+    };
     if let Some(a) = p.active {
         q = q.filter(api_keys::active.eq(a));
     }
@@ -190,7 +205,7 @@ fn filtered<'a>(
         }
     }
     if let Some(text) = &p.q {
-        q = q.filter(api_keys::name_key.like(like_pattern(text)).escape('\\'));
+        q = q.filter(super::key_search::condition(text, sqlite, search_plan));
     }
     // Expiry and last use: `+column` as above when another column's index
     // is walked.
@@ -245,20 +260,6 @@ fn filtered<'a>(
     q
 }
 
-/// `%text%`, lower-cased, with LIKE's wildcards taken literally.
-fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 /// One page of a tab and the number of keys that match, up to
 /// `COUNT_BOUND`. Ties in the sort column are broken by id, so paging is
 /// stable. `now` decides what is expired and what is idle.
@@ -280,13 +281,15 @@ pub fn list_counting_to(
     now: NaiveDateTime,
     bound: i64,
 ) -> QueryResult<KeyPage> {
+    use super::key_search::Plan;
     use api_keys::{active, created_at, expires_at, id, last_used_at, name_key, updated_at};
     // The count starts from whichever index narrows the filters most; the
     // page from the sort column's index (see `filtered`). It reads at most
     // one entry past the bound: the cost of a count stays flat however many
     // keys match.
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
     let counted: i64 = CountOf(
-        filtered(kind, p, None, now)
+        filtered(kind, p, sqlite, None, Plan::FromMatches, now)
             .select(api_keys::id)
             .limit(bound + 1),
     )
@@ -296,8 +299,14 @@ pub fn list_counting_to(
     } else {
         (counted, false)
     };
-    let sqlite = matches!(conn, DbConnection::Sqlite(_));
-    let q = filtered(kind, p, sqlite.then_some(p.sort), now);
+    // A search with many matches walks the sort index; with few, it sorts
+    // the matches (SQLite; PostgreSQL chooses by its statistics).
+    let plan = if counted > bound.min(super::key_search::WALK_FROM_MATCHES) {
+        Plan::WalkSortIndex
+    } else {
+        Plan::FromMatches
+    };
+    let q = filtered(kind, p, sqlite, sqlite.then_some(p.sort), plan, now);
     let q = match (p.sort, p.dir) {
         (SortColumn::Name, SortDir::Asc) => q.order((name_key.asc(), id.asc())),
         (SortColumn::Name, SortDir::Desc) => q.order((name_key.desc(), id.desc())),
@@ -558,14 +567,4 @@ pub fn delete_many(conn: &mut DbConnection, kind: KeyKind, ids: &[i64]) -> Query
             .filter(api_keys::id.eq_any(ids)),
     )
     .execute(conn)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_pattern;
-
-    #[test]
-    fn like_wildcards_are_literal() {
-        assert_eq!(like_pattern("50%_Off\\"), "%50\\%\\_off\\\\%");
-    }
 }

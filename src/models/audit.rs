@@ -108,9 +108,11 @@ pub mod action {
     pub const TOKEN_ISSUED: &str = "token.issued";
     /// An access token revoked by its client at `/oauth/revoke`.
     pub const TOKEN_REVOKED: &str = "token.revoked";
+    /// An admin pasted a secret to find its key (the secret is not kept).
+    pub const KEY_FOUND_BY_SECRET: &str = "key.found_by_secret";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 19] = [
+    pub const ALL: [(&str, &str); 20] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -130,6 +132,7 @@ pub mod action {
         (CLIENT_THROTTLED, "Client throttled"),
         (TOKEN_ISSUED, "Token issued"),
         (TOKEN_REVOKED, "Token revoked"),
+        (KEY_FOUND_BY_SECRET, "Key looked up by secret"),
     ];
 
     pub fn label(code: &str) -> &str {

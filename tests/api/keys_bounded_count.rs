@@ -328,6 +328,44 @@ fn filter_sets(now: NaiveDateTime) -> Vec<(&'static str, ListParams)> {
                 ..d()
             },
         ),
+        // The name search's index (issue 12) and its fallbacks: fewer than
+        // three characters, LIKE wildcards, FTS syntax and quotes, all
+        // taken literally.
+        (
+            "search, two characters",
+            ListParams {
+                q: Some("Éc".into()),
+                ..d()
+            },
+        ),
+        (
+            "search, one character",
+            ListParams {
+                q: Some("7".into()),
+                ..d()
+            },
+        ),
+        (
+            "search, a word and a number",
+            ListParams {
+                q: Some("pim 1".into()),
+                ..d()
+            },
+        ),
+        (
+            "search, wildcards",
+            ListParams {
+                q: Some("%_".into()),
+                ..d()
+            },
+        ),
+        (
+            "search, FTS syntax",
+            ListParams {
+                q: Some("erp OR \"acme\" *".into()),
+                ..d()
+            },
+        ),
         (
             "nothing matches",
             ListParams {

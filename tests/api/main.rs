@@ -27,6 +27,7 @@ mod keys_filters;
 mod keys_life;
 mod keys_list;
 mod keys_refresh;
+mod keys_search;
 mod keys_support;
 mod limits;
 mod migration;

@@ -151,6 +151,21 @@ async fn the_key_lists_need_api_key_viewer() {
 }
 
 #[tokio::test]
+async fn finding_a_key_by_its_secret_needs_api_key_viewer() {
+    let people = People::sign_in_everyone().await;
+    let (_, page) =
+        crate::keys_support::create(people.owner(), "rest", &[("name", "leaked")]).await;
+    let secret = crate::keys_support::secret_field(&page, "secret-client-secret").unwrap();
+    people
+        .post(
+            "/admin/api-keys/find-secret",
+            &[("secret", &secret)],
+            Needs::Viewer,
+        )
+        .await;
+}
+
+#[tokio::test]
 async fn creating_keys_needs_api_key_owner() {
     let people = People::sign_in_everyone().await;
     for kind in ["graphql", "rest"] {

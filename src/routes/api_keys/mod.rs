@@ -5,6 +5,7 @@
 pub mod create;
 pub mod delete;
 pub mod edit;
+pub mod find;
 mod form;
 mod life;
 pub mod list;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/admin/api-keys")
             .wrap(Require::new(BackofficeRole::ApiKey, AccessLevel::Viewer))
             .route("", web::get().to(list::index))
+            .route("/find-secret", web::post().to(find::submit))
             .route("/{kind}", web::get().to(list::show))
             .service(
                 web::resource("/{kind}/new")

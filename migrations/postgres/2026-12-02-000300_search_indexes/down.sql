@@ -1,0 +1,2 @@
+DROP INDEX api_key_secrets_prefix;
+DROP INDEX api_keys_name_trgm;
