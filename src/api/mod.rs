@@ -31,6 +31,8 @@ pub struct ApiData {
     pub refusals: RefusalLog,
     /// Lifetime of new access tokens.
     pub token_ttl: std::time::Duration,
+    /// The method catalogue: what verify resolves a method and path to.
+    pub catalogue: std::sync::Arc<crate::catalogue::Catalogue>,
 }
 
 /// Mounts `/api` and `/oauth`. Register before the back office's catch-all

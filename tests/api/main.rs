@@ -26,6 +26,7 @@ mod keys_list;
 mod keys_refresh;
 mod keys_support;
 mod limits;
+mod methods;
 mod migration;
 mod names;
 mod oauth;

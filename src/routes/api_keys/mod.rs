@@ -8,6 +8,7 @@ pub mod edit;
 mod form;
 mod life;
 pub mod list;
+mod methods;
 pub mod refresh;
 mod secrets;
 mod view;
