@@ -72,8 +72,16 @@ pub(super) fn operations(doc: &Value, source: Source) -> Result<Vec<Operation>, 
                 params.retain(|q| !(q.0 == p.0 && q.1 == p.1));
                 params.push(p);
             }
+            // keydesk's own operations that belong to no function (the
+            // token endpoint, say) are not methods a key is limited to:
+            // left out. The platform's must each name one.
+            let function = match (function_of(op, &where_), source) {
+                (Ok(f), _) => f,
+                (Err(_), Source::Keydesk) if !has_function_hint(op) => continue,
+                (Err(e), _) => return Err(e),
+            };
             out.push(Operation {
-                function: function_of(op, &where_)?,
+                function,
                 action: action_of(op, &m, &where_)?,
                 store_param: store_param_of(op, &params, &template, &where_)?,
                 summary: summary_of(op),
@@ -124,6 +132,11 @@ fn parameters(
 
 fn pointer_escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
+}
+
+/// Says something about its function (an extension), rightly or not.
+fn has_function_hint(op: &Map<String, Value>) -> bool {
+    op.contains_key("x-keydesk-function")
 }
 
 fn function_named(raw: &str) -> Option<Function> {
