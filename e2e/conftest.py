@@ -92,6 +92,8 @@ class Keydesk:
     port: int = 0
     proc: subprocess.Popen | None = None
     log_path: Path = field(init=False)
+    # More `keydesk serve` options (e.g. --platform-openapi FILE).
+    args: list = field(default_factory=list)
 
     def __post_init__(self):
         self.db = self.tmp / "keydesk.db"
@@ -108,7 +110,7 @@ class Keydesk:
         env.pop("DATABASE_URL", None)
         self.proc = subprocess.Popen(
             [str(BINARY), "serve", "--bind", f"127.0.0.1:{self.port}",
-             "--database-url", str(self.db), "--workers", "2"],
+             "--database-url", str(self.db), "--workers", "2", *self.args],
             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.tmp,
         )
         deadline = time.monotonic() + 30
@@ -151,10 +153,10 @@ class Keydesk:
                        capture_output=True, timeout=30)
 
 
-def start_keydesk(users: bool = True) -> Keydesk:
+def start_keydesk(users: bool = True, args: list | None = None) -> Keydesk:
     if not BINARY.exists():
         pytest.exit(f"{BINARY} is missing: run `bash e2e/run.sh` (it runs cargo build)", 2)
-    kd = Keydesk(Path(tempfile.mkdtemp(prefix="keydesk-e2e-")))
+    kd = Keydesk(Path(tempfile.mkdtemp(prefix="keydesk-e2e-")), args=list(args or []))
     kd.start()
     if users:
         kd.create_user(OWNER, "api-key:owner", "user:owner")

@@ -45,6 +45,7 @@ fn main() -> Result<(), String> {
             roles: vec![],
             grants,
             stores,
+            allowed_methods: keydesk::catalogue::AllowedMethods::ALL,
             expires_at: None,
         };
         write_transaction(conn, |c| {

@@ -121,6 +121,13 @@ pub struct ServeArgs {
     /// Lifetime of OAuth2 access tokens in seconds (1 hour to 7 days).
     #[arg(long, env = "KEYDESK_ACCESS_TOKEN_TTL", default_value_t = crate::config::DEFAULT_ACCESS_TOKEN_TTL, value_parser = clap::value_parser!(u64).range(3600..=604_800))]
     pub access_token_ttl: u64,
+
+    /// The platform's OpenAPI 3.0/3.1 document (JSON or YAML): its operations
+    /// join keydesk's own in the method catalogue that Allowed API Methods
+    /// and the verification endpoint use. An invalid or conflicting file
+    /// stops the start (exit code 2).
+    #[arg(long, env = "KEYDESK_PLATFORM_OPENAPI", value_name = "FILE")]
+    pub platform_openapi: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

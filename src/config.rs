@@ -36,6 +36,9 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     /// How often last-used times are written (tests flush by hand).
     pub usage_flush_interval: Duration,
+    /// The platform's OpenAPI document (JSON or YAML), added to the method
+    /// catalogue.
+    pub platform_openapi: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -59,6 +62,7 @@ impl Settings {
             clock: crate::clock::Clock::default(),
             access_token_ttl: Duration::from_secs(DEFAULT_ACCESS_TOKEN_TTL),
             usage_flush_interval: Duration::from_secs(60),
+            platform_openapi: None,
         }
     }
 }
@@ -86,6 +90,7 @@ impl From<ServeArgs> for Settings {
             clock: crate::clock::Clock::default(),
             access_token_ttl: Duration::from_secs(a.access_token_ttl),
             usage_flush_interval: Duration::from_secs(60),
+            platform_openapi: a.platform_openapi,
         }
     }
 }

@@ -59,6 +59,7 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         all_stores -> Bool,
         last_used_at -> Nullable<Timestamp>,
+        all_methods -> Bool,
     }
 }
 
@@ -79,6 +80,14 @@ diesel::table! {
         api_key_id -> BigInt,
         function -> Text,
         action -> Text,
+    }
+}
+
+diesel::table! {
+    api_key_methods (api_key_id, method, path) {
+        api_key_id -> BigInt,
+        method -> Text,
+        path -> Text,
     }
 }
 
@@ -157,6 +166,7 @@ diesel::joinable!(api_key_roles -> api_keys (api_key_id));
 diesel::joinable!(api_key_secrets -> api_keys (api_key_id));
 diesel::joinable!(api_key_grants -> api_keys (api_key_id));
 diesel::joinable!(api_key_stores -> api_keys (api_key_id));
+diesel::joinable!(api_key_methods -> api_keys (api_key_id));
 diesel::joinable!(api_key_stores -> stores (store_id));
 diesel::joinable!(access_tokens -> api_keys (api_key_id));
 diesel::joinable!(access_tokens -> api_key_secrets (secret_id));
@@ -171,6 +181,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_key_roles,
     api_key_secrets,
     api_key_grants,
+    api_key_methods,
     stores,
     api_key_stores,
     audit_events,

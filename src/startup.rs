@@ -41,6 +41,10 @@ pub enum StartupError {
     Database(String),
     #[error("{0}")]
     Config(String),
+    /// The method catalogue cannot be built (a bad platform document):
+    /// bad input, exit code 2.
+    #[error("{0}")]
+    Catalogue(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -98,6 +102,12 @@ pub(crate) fn header_list(secure: bool) -> Vec<(&'static str, &'static str)> {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        // First, so a bad file is reported before anything else happens.
+        // MERGE SEAM (keyapi): replace `None` with `Some(&crate::api::openapi::document())`.
+        let own_openapi: Option<&serde_json::Value> = None;
+        let catalogue = crate::catalogue::build(own_openapi, settings.platform_openapi.as_deref())
+            .map_err(StartupError::Catalogue)?;
+        let catalogue = std::sync::Arc::new(catalogue);
         let url = settings.database_url.clone();
         if let Some(dir) = settings.static_dir.as_ref().filter(|d| !d.is_dir()) {
             return Err(StartupError::Config(format!(
@@ -184,6 +194,7 @@ impl Application {
         let state = web::Data::new(AppState {
             key_pepper,
             clock: settings.clock.clone(),
+            catalogue: catalogue.clone(),
         });
         let usage = crate::access::UsageRecorder::new(db.clone(), settings.clock.clone());
         let key_cache = crate::access::KeyCache::new(db.clone());
@@ -200,6 +211,7 @@ impl Application {
             token_ttl: settings.access_token_ttl,
             throttle: throttle.clone(),
             cache: key_cache.clone(),
+            catalogue,
         });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;

@@ -347,10 +347,79 @@
     if (e.key === "Enter" && e.target.matches("[data-store-search]")) e.preventDefault();
   });
 
+  // ---- Allowed API Methods: mode, block toggles, search ----------------
+  // A block's title is a checkbox (revealed here): it ticks or clears every
+  // method of the block (seed 003's note), and shows whether all, some or
+  // none are ticked.
+  function blockBoxes(block) {
+    return block.querySelectorAll('input[name="method"]:not([disabled])');
+  }
+
+  function syncBlock(block) {
+    var toggle = block.querySelector("[data-block-toggle]");
+    if (!toggle) return;
+    var boxes = blockBoxes(block);
+    var on = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+    toggle.checked = boxes.length > 0 && on === boxes.length;
+    toggle.indeterminate = on > 0 && on < boxes.length;
+  }
+
+  function syncMethodPicker(fieldset) {
+    var chosen = fieldset.querySelector('input[data-methods-mode][value="chosen"]');
+    var picker = fieldset.querySelector("[data-method-picker]");
+    if (picker && chosen) picker.hidden = !chosen.checked;
+  }
+
+  function filterMethods(picker, text) {
+    var q = text.trim().toLowerCase();
+    var shown = 0;
+    picker.querySelectorAll("[data-method-block]").forEach(function (block) {
+      var inBlock = 0;
+      block.querySelectorAll("[data-method-text]").forEach(function (item) {
+        var match = !q || item.getAttribute("data-method-text").toLowerCase().indexOf(q) >= 0;
+        item.hidden = !match;
+        if (match) inBlock++;
+      });
+      block.hidden = inBlock === 0;
+      shown += inBlock;
+    });
+    var none = picker.querySelector("[data-method-none]");
+    if (none) none.hidden = shown > 0;
+  }
+
+  function enhanceMethods(root) {
+    root.querySelectorAll("fieldset.methods-field").forEach(function (fieldset) {
+      fieldset.querySelectorAll("[data-block-toggle], [data-method-search]").forEach(function (el) { el.hidden = false; });
+      fieldset.querySelectorAll("[data-method-block]").forEach(syncBlock);
+      syncMethodPicker(fieldset);
+    });
+  }
+
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t.matches("input[data-methods-mode]")) {
+      syncMethodPicker(t.closest("fieldset.methods-field"));
+      return;
+    }
+    var block = t.closest && t.closest("[data-method-block]");
+    if (!block) return;
+    if (t.hasAttribute("data-block-toggle")) {
+      blockBoxes(block).forEach(function (b) { b.checked = t.checked; });
+    }
+    syncBlock(block);
+  });
+  document.addEventListener("input", function (e) {
+    if (e.target.matches("[data-method-search]")) filterMethods(e.target.closest("[data-method-picker]"), e.target.value);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.matches("[data-method-search]")) e.preventDefault();
+  });
+
   function enhance(root) {
     enhanceSecrets(root);
     enhanceRoles(root);
     enhanceLife(root);
+    enhanceMethods(root);
     var list = root.querySelector ? root.querySelector("#key-list") : null;
     if (list) updateSelection(list);
   }

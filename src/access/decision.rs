@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::catalogue::Template;
 use crate::domain::{Action, Function, GrantSet, KeyKind, StoreAccess};
 
 /// Why a check was answered as it was; `valid` is the only allow. One code
@@ -68,8 +69,8 @@ impl std::fmt::Display for ReasonCode {
     }
 }
 
-/// One API method a key may call (issue 10 fills the list from the method
-/// catalogue).
+/// One API method a key may call: an operation of the method catalogue,
+/// by its method and path template as the document writes them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllowedMethod {
     pub method: String,
@@ -88,7 +89,7 @@ pub struct KeySnapshot {
     pub expires_at: Option<NaiveDateTime>,
     pub grants: GrantSet,
     pub stores: StoreAccess,
-    /// None: every method (what every key has until issue 10).
+    /// None: every method ("All methods", the default).
     pub allowed_methods: Option<Vec<AllowedMethod>>,
 }
 
@@ -147,7 +148,13 @@ pub struct AccessRequest {
     pub action: Option<Action>,
     pub store: Option<StoreRef>,
     pub method: Option<String>,
+    /// The concrete path called (`/api/v2/orders/statuses`).
     pub path: Option<String>,
+    /// The catalogue's template this call resolved to (its most specific
+    /// match), when the caller looked it up: then only that operation's
+    /// listing allows it, so `GET /orders/{id}` never lets through
+    /// `GET /orders/statuses`.
+    pub route: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,13 +226,21 @@ pub fn decide(
         Some(StoreRef::Unknown) => return authentic(R::StoreDenied),
         _ => {}
     }
-    if let (Some(allowed), Some(method)) = (&key.allowed_methods, &req.method) {
-        let path = req.path.as_deref().unwrap_or("");
-        let listed = allowed
-            .iter()
-            .any(|m| m.method.eq_ignore_ascii_case(method) && m.path == path);
-        if !listed {
-            return authentic(R::MethodBlocked);
+    if let Some(allowed) = &key.allowed_methods {
+        // A limited key: a call that names a method or a path must be a
+        // listed operation; the method compared case-insensitively, the
+        // path by the template rule (`catalogue::template`).
+        if req.method.is_some() || req.path.is_some() {
+            let method = req.method.as_deref().unwrap_or("");
+            let path = req.path.as_deref().unwrap_or("");
+            let listed = allowed.iter().any(|m| {
+                m.method.eq_ignore_ascii_case(method)
+                    && req.route.as_ref().is_none_or(|r| *r == m.path)
+                    && Template::parse(&m.path).is_ok_and(|t| t.matches(path))
+            });
+            if !listed {
+                return authentic(R::MethodBlocked);
+            }
         }
     }
     authentic(R::Valid)
@@ -562,6 +577,176 @@ mod tests {
         for (what, k, p, r, want) in cases {
             assert_eq!(code(k, p, &r, t), want, "{what}");
         }
+    }
+
+    /// Allowed API Methods: every boundary of the match.
+    #[test]
+    fn methods() {
+        use ReasonCode as R;
+        let m = |method: &str, path: &str| AllowedMethod {
+            method: method.into(),
+            path: path.into(),
+        };
+        let limited = KeySnapshot {
+            allowed_methods: Some(vec![
+                m("GET", "/api/v*/orders/statuses"),
+                m("GET", "/api/v*/orders/{id}"),
+            ]),
+            ..key()
+        };
+        let only_id = KeySnapshot {
+            allowed_methods: Some(vec![m("GET", "/api/v*/orders/{id}")]),
+            ..key()
+        };
+        let none_listed = KeySnapshot {
+            allowed_methods: Some(vec![]),
+            ..key()
+        };
+        let call = |method: Option<&str>, path: Option<&str>, route: Option<&str>| AccessRequest {
+            method: method.map(str::to_owned),
+            path: path.map(str::to_owned),
+            route: route.map(str::to_owned),
+            ..AccessRequest::default()
+        };
+        let statuses = Some("/api/v*/orders/statuses");
+        let every = key();
+        let cases: Vec<(&str, &KeySnapshot, AccessRequest, R)> = vec![
+            (
+                "listed, v2",
+                &limited,
+                call(Some("GET"), Some("/api/v2/orders/statuses"), None),
+                R::Valid,
+            ),
+            (
+                "listed, v1",
+                &limited,
+                call(Some("GET"), Some("/api/v1/orders/statuses"), None),
+                R::Valid,
+            ),
+            (
+                "method case",
+                &limited,
+                call(Some("get"), Some("/api/v2/orders/statuses"), None),
+                R::Valid,
+            ),
+            (
+                "query ignored",
+                &limited,
+                call(Some("GET"), Some("/api/v2/orders/statuses?page=2"), None),
+                R::Valid,
+            ),
+            (
+                "with its route",
+                &limited,
+                call(Some("GET"), Some("/api/v2/orders/statuses"), statuses),
+                R::Valid,
+            ),
+            (
+                "parameter",
+                &limited,
+                call(Some("GET"), Some("/api/v2/orders/17"), None),
+                R::Valid,
+            ),
+            (
+                "other method",
+                &limited,
+                call(Some("POST"), Some("/api/v2/orders/statuses"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "HEAD is not GET",
+                &limited,
+                call(Some("HEAD"), Some("/api/v2/orders/statuses"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "other path",
+                &limited,
+                call(Some("GET"), Some("/api/v2/orders"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "trailing slash",
+                &limited,
+                call(Some("GET"), Some("/api/v2/orders/statuses/"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "longer path",
+                &limited,
+                call(Some("GET"), Some("/api/v2/orders/17/lines"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "dot segments",
+                &limited,
+                call(Some("GET"), Some("/api/v2/x/../orders/statuses"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "no version",
+                &limited,
+                call(Some("GET"), Some("/api/v/orders/statuses"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "case of the path",
+                &limited,
+                call(Some("GET"), Some("/API/v2/orders/statuses"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "method without path",
+                &limited,
+                call(Some("GET"), None, None),
+                R::MethodBlocked,
+            ),
+            (
+                "path without method",
+                &limited,
+                call(None, Some("/api/v2/orders/statuses"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "nothing asked",
+                &limited,
+                AccessRequest::default(),
+                R::Valid,
+            ),
+            (
+                "a template's match is not enough when the route is another",
+                &only_id,
+                call(Some("GET"), Some("/api/v2/orders/statuses"), statuses),
+                R::MethodBlocked,
+            ),
+            (
+                "without a route the template decides",
+                &only_id,
+                call(Some("GET"), Some("/api/v2/orders/statuses"), None),
+                R::Valid,
+            ),
+            (
+                "an empty list allows nothing",
+                &none_listed,
+                call(Some("GET"), Some("/x"), None),
+                R::MethodBlocked,
+            ),
+            (
+                "all methods",
+                &every,
+                call(Some("DELETE"), Some("/x"), None),
+                R::Valid,
+            ),
+        ];
+        for (what, k, r, want) in cases {
+            assert_eq!(code(k, &secret(), &r, now()), want, "{what}");
+        }
+        // Grants and stores still come first.
+        let r = AccessRequest {
+            function: Some(Function::User),
+            ..call(Some("GET"), Some("/api/v2/orders/statuses"), None)
+        };
+        assert_eq!(code(&limited, &secret(), &r, now()), R::FunctionDenied);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use crate::domain::permission::{Grant, GrantSet};
 use crate::domain::secret::{self, check_format, Format};
 use crate::domain::KeyKind;
 use crate::models::api_key::ApiKey;
-use crate::models::key_grant;
 use crate::models::{access_token, store};
+use crate::models::{key_grant, key_method};
 use crate::schema::{api_key_secrets, api_keys};
 
 /// A credential after the checks that need no database.
@@ -154,7 +154,7 @@ fn snapshot(conn: &mut DbConnection, key: ApiKey) -> QueryResult<KeySnapshot> {
         expires_at: key.expires_at,
         grants,
         stores,
-        allowed_methods: None,
+        allowed_methods: key_method::methods_of(conn, key.id, key.all_methods)?.into_inner(),
     })
 }
 
@@ -162,6 +162,7 @@ fn snapshot(conn: &mut DbConnection, key: ApiKey) -> QueryResult<KeySnapshot> {
 fn dummy_work(conn: &mut DbConnection) -> QueryResult<()> {
     key_grant::grants_of(conn, -1)?;
     key_grant::store_access_of(conn, -1, false)?;
+    key_method::methods_of(conn, -1, false)?;
     Ok(())
 }
 

@@ -35,6 +35,8 @@ pub struct ApiData {
     pub throttle: crate::throttle::Throttle,
     /// Key state by credential HMAC (`access::cache`).
     pub cache: crate::access::KeyCache,
+    /// The method catalogue: what verify resolves a method and path to.
+    pub catalogue: std::sync::Arc<crate::catalogue::Catalogue>,
 }
 
 /// Mounts `/api` and `/oauth`. Register before the back office's catch-all

@@ -2,6 +2,10 @@
 //! GraphQL key, a REST Client Secret or an access token) may make a call:
 //! function, action, store, method and path. Always 200 for a well-formed
 //! request, with the decision's code; no key details when nothing matched.
+//! A `method` and `path` are looked up in the method catalogue: the
+//! operation found (its most specific template) supplies the function,
+//! action and store the body leaves out, and a key limited to some API
+//! methods is `method_blocked` unless that operation is one of them.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -98,8 +102,28 @@ pub async fn verify(
             "\"path\" starts with / and has at most {MAX_PATH_CHARS} characters."
         )));
     }
+    if method.is_some() != body.path.is_some() {
+        return Err(bad(
+            "\"method\" and \"path\" go together: send both, or neither.",
+        ));
+    }
+    // The operation of the method catalogue this call is (its most specific
+    // template). What the body does not say is taken from it: the function
+    // and action it declares, and the store its store parameter names.
+    let operation = match (&method, &body.path) {
+        (Some(m), Some(p)) => data.catalogue.resolve(m, p),
+        _ => None,
+    };
+    let (function, action) = match (function, operation) {
+        (None, Some(op)) => (Some(op.function), Some(op.action)),
+        (f, _) => (f, action),
+    };
+    let store_raw = body.store.clone().or_else(|| {
+        let (op, path) = (operation?, body.path.as_deref()?);
+        op.store_in(path).map(str::to_owned)
+    });
     // A code no store could have reaches no store: store_denied, not a 400.
-    let (store, store_code) = match body.store.as_deref().map(StoreCode::parse) {
+    let (store, store_code) = match store_raw.as_deref().map(StoreCode::parse) {
         None => (None, None),
         Some(Ok(c)) => (None, Some(c.as_str().to_owned())),
         Some(Err(_)) => (Some(StoreRef::Unknown), None),
@@ -110,12 +134,27 @@ pub async fn verify(
         store,
         method,
         path: body.path,
+        route: operation.map(|o| o.path.clone()),
     };
+    let request_named_a_call = request.method.is_some();
     let c = check(&data, &body.key, None, request, store_code, true).await?;
     audit_refusal(&data, &req, &c, "verify");
     c.note_use(&data);
     let code = c.decision.code;
     let mut out = json!({ "valid": c.decision.is_valid(), "code": code.code() });
+    if request_named_a_call {
+        out["operation"] = match operation {
+            Some(op) => json!({
+                "method": op.method,
+                "path": op.path,
+                "source": op.source.code(),
+                "function": op.function.code(),
+                "action": op.action.code(),
+                "store_param": op.store_param.as_ref().map(|p| p.name.as_str()),
+            }),
+            None => Value::Null,
+        };
+    }
     if let Some(s) = &c.snapshot {
         let grants = match &c.presented {
             Presented::Token(t) => s.grants.intersection(&t.scope),
@@ -130,6 +169,10 @@ pub async fn verify(
             "stores": match &c.store_codes {
                 None => json!("all"),
                 Some(c) => json!(c),
+            },
+            "allowed_methods": match &s.allowed_methods {
+                None => json!("all"),
+                Some(l) => json!(l.iter().map(|m| json!({ "method": m.method, "path": m.path })).collect::<Vec<_>>()),
             },
         });
         if let (Value::Object(o), Value::Object(d)) = (&mut out, details) {

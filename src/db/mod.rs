@@ -261,11 +261,22 @@ impl Db {
     }
 }
 
+/// The advisory lock id of keydesk's write transactions on PostgreSQL
+/// ("keydesk" in ASCII, so it does not collide with another application's).
+const WRITE_LOCK: i64 = 0x6b65_7964_6573_6b;
+
 /// Runs `f` in a transaction that writes. On SQLite it begins IMMEDIATE: a
 /// deferred transaction that reads and then writes fails at once with
 /// "database is locked" when another connection committed in between (the
 /// busy timeout cannot help it), while IMMEDIATE takes the write lock up
-/// front and waits for it. PostgreSQL's plain BEGIN is right as it is.
+/// front and waits for it.
+///
+/// On PostgreSQL it takes one transaction-scoped advisory lock first, so
+/// keydesk's writes queue one behind another as they do on SQLite. Without
+/// it two writers that lock the same rows in another order deadlock (the
+/// load scenario saw it: a bulk delete locks keys then their secrets, the
+/// last-used flush secrets then keys), and one of them fails with 503.
+/// keydesk's write transactions are short; its reads never take the lock.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -282,7 +293,11 @@ where
     }
 
     let Some(c) = sqlite(conn) else {
-        return conn.transaction(f);
+        return conn.transaction(|c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})")).execute(c)?;
+            f(c)
+        });
     };
     Manager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
     let result = f(conn);

@@ -4,15 +4,16 @@
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use super::{check_grants, check_stores, grants_json, stores_json, time_json};
+use super::{check_grants, check_methods, check_stores, grants_json, stores_json, time_json};
+use crate::catalogue::AllowedMethods;
 use crate::db::DbConnection;
 use crate::domain::secret::StoredSecret;
 use crate::domain::{GrantSet, KeyKind, KeyName, StoreAccess};
 use crate::error::AppError;
 use crate::models::api_key::{self, ApiKey, KeyRole, NewApiKey};
 use crate::models::audit::{self, action, Actor, Target};
-use crate::models::key_grant;
 use crate::models::key_secret::{self, NewKeySecret};
+use crate::models::{key_grant, key_method};
 
 /// A key as a face asks for it. GraphQL keys take `roles` (their grants
 /// follow from them); REST keys take `grants` and no roles or channel.
@@ -24,6 +25,9 @@ pub struct KeySpec {
     pub roles: Vec<KeyRole>,
     pub grants: GrantSet,
     pub stores: StoreAccess,
+    /// Allowed API Methods: `AllowedMethods::ALL` or a list the catalogue
+    /// made (`Catalogue::choose`).
+    pub allowed_methods: AllowedMethods,
     pub expires_at: Option<NaiveDateTime>,
 }
 
@@ -64,6 +68,7 @@ pub fn create(
     let grants = spec.effective_grants();
     check_grants(&grants)?;
     check_stores(conn, &spec.stores)?;
+    check_methods(&spec.allowed_methods)?;
     let new = NewApiKey {
         kind: spec.kind.code(),
         name: spec.name.as_str(),
@@ -79,6 +84,9 @@ pub fn create(
     let key = api_key::insert(conn, &new, &spec.roles)?;
     key_grant::replace_grants(conn, key.id, grants)?;
     key_grant::replace_stores(conn, key.id, &spec.stores)?;
+    if !spec.allowed_methods.is_all() {
+        key_method::replace_methods(conn, key.id, &spec.allowed_methods)?;
+    }
     key_secret::insert(
         conn,
         &NewKeySecret {
@@ -97,6 +105,7 @@ pub fn create(
         "expires_at": time_json(spec.expires_at),
         "grants": grants_json(&grants),
         "stores": stores_json(conn, &spec.stores)?,
+        "methods": spec.allowed_methods.to_json(),
     });
     audit::record(
         conn,

@@ -22,6 +22,7 @@ pub use update::{update, KeyChanges};
 
 use serde_json::{json, Value};
 
+use crate::catalogue::AllowedMethods;
 use crate::db::DbConnection;
 use crate::domain::{GrantSet, StoreAccess};
 use crate::error::AppError;
@@ -54,6 +55,18 @@ fn check_stores(conn: &mut DbConnection, access: &StoreAccess) -> Result<(), App
         }
     }
     Ok(())
+}
+
+/// A chosen list names at least one method ("All methods" otherwise). That
+/// each is an operation of the catalogue, `Catalogue::choose` (the only
+/// maker of a list) has made sure of.
+fn check_methods(methods: &AllowedMethods) -> Result<(), AppError> {
+    match methods.list() {
+        Some([]) => Err(AppError::bad_request(
+            "Choose at least one API method, or allow all methods.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// How grants read in the history: `["order-data:view", …]`.

@@ -1,12 +1,13 @@
 //! Everything about a key that a dialog or an access check needs, in one
 //! value.
 
+use crate::catalogue::AllowedMethods;
 use crate::db::DbConnection;
 use crate::domain::{GrantSet, KeyKind, StoreAccess};
 use crate::error::AppError;
 use crate::models::api_key::{self, ApiKey, KeyRole};
-use crate::models::key_grant;
 use crate::models::key_secret::{self, KeySecret};
+use crate::models::{key_grant, key_method};
 
 #[derive(Clone, Debug)]
 pub struct KeyState {
@@ -14,6 +15,7 @@ pub struct KeyState {
     pub roles: Vec<KeyRole>,
     pub grants: GrantSet,
     pub stores: StoreAccess,
+    pub methods: AllowedMethods,
     /// Newest first.
     pub secrets: Vec<KeySecret>,
 }
@@ -36,6 +38,7 @@ pub fn load_state(conn: &mut DbConnection, kind: KeyKind, id: i64) -> Result<Key
         roles: api_key::roles_of(conn, id)?,
         grants: key_grant::grants_of(conn, id)?,
         stores: key_grant::store_access_of(conn, id, key.all_stores)?,
+        methods: key_method::methods_of(conn, id, key.all_methods)?,
         secrets: key_secret::of_key(conn, id)?,
         key,
     })

@@ -1,17 +1,20 @@
 //! Changing a key: name, active, channel, expiry, grants (REST keys only:
 //! GraphQL roles are fixed at creation) and stores. The event lists each
-//! changed field as old → new.
+//! changed field as old → new. Allowed API Methods too.
 
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};
 
-use super::{check_grants, check_stores, grants_json, stores_json, time_json, KeyState};
+use super::{
+    check_grants, check_methods, check_stores, grants_json, stores_json, time_json, KeyState,
+};
+use crate::catalogue::AllowedMethods;
 use crate::db::DbConnection;
 use crate::domain::{GrantSet, KeyName, StoreAccess};
 use crate::error::AppError;
 use crate::models::api_key::{self, ApiKeyChangeset};
 use crate::models::audit::{self, action, Actor, Target};
-use crate::models::key_grant;
+use crate::models::{key_grant, key_method};
 
 pub struct KeyChanges {
     pub name: KeyName,
@@ -21,6 +24,8 @@ pub struct KeyChanges {
     /// `None` leaves the grants as they are (always so for GraphQL keys).
     pub grants: Option<GrantSet>,
     pub stores: StoreAccess,
+    /// Allowed API Methods, as `KeySpec::allowed_methods`.
+    pub allowed_methods: AllowedMethods,
 }
 
 /// Applies `changes` to the key `before` describes (loaded in the same
@@ -54,6 +59,9 @@ pub fn update(
     if changes.stores != before.stores {
         check_stores(conn, &changes.stores)?;
     }
+    if changes.allowed_methods != before.methods {
+        check_methods(&changes.allowed_methods)?;
+    }
 
     let mut diff = Map::new();
     let mut note = |field: &str, old: Value, new: Value| {
@@ -79,6 +87,11 @@ pub fn update(
         stores_json(conn, &changes.stores)?,
     );
     note("stores", old_stores, new_stores);
+    note(
+        "methods",
+        before.methods.to_json(),
+        changes.allowed_methods.to_json(),
+    );
     if diff.is_empty() {
         return Ok(false);
     }
@@ -99,6 +112,9 @@ pub fn update(
     }
     if changes.stores != before.stores {
         key_grant::replace_stores(conn, key.id, &changes.stores)?;
+    }
+    if changes.allowed_methods != before.methods {
+        key_method::replace_methods(conn, key.id, &changes.allowed_methods)?;
     }
     audit::record(
         conn,

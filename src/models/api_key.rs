@@ -24,6 +24,8 @@ pub struct ApiKey {
     pub expires_at: Option<NaiveDateTime>,
     pub all_stores: bool,
     pub last_used_at: Option<NaiveDateTime>,
+    /// "All methods" (true) or only those in `api_key_methods`.
+    pub all_methods: bool,
 }
 
 // None is NULL (not DEFAULT, which is NULL anyway): lets SQLite take many
@@ -390,6 +392,7 @@ pub fn insert(
             api_keys::expires_at,
             api_keys::all_stores,
             api_keys::last_used_at,
+            api_keys::all_methods,
         ))
         .get_result(conn)?;
     for r in roles {

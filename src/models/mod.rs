@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod audit;
 pub mod channel;
 pub mod key_grant;
+pub mod key_method;
 pub mod key_search;
 pub mod key_secret;
 pub mod session;

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use keydesk::catalogue::AllowedMethods;
 use keydesk::db::{write_transaction, DbConnection};
 use keydesk::domain::permission::Grant;
 use keydesk::domain::secret::{new_client_id, NewSecret};
@@ -89,6 +90,7 @@ pub async fn create_key(
                     GrantSet::EMPTY
                 },
                 stores: access,
+                allowed_methods: AllowedMethods::ALL,
                 expires_at,
             };
             let key = keys::create(

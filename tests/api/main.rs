@@ -30,6 +30,7 @@ mod keys_refresh;
 mod keys_search;
 mod keys_support;
 mod limits;
+mod methods;
 mod migration;
 mod names;
 mod oauth;

@@ -8,9 +8,11 @@ use serde::Deserialize;
 
 use super::form::{self, RoleRow};
 use super::life::{self, LifeFields, LifeInput};
+use super::methods::{self, MethodsField, MethodsInput};
 use super::view::{dialog, in_dialog};
 use super::KindPath;
 use crate::auth::CurrentUser;
+use crate::catalogue::AllowedMethods;
 use crate::db::Db;
 use crate::domain::secret::{new_client_id, NewSecret};
 use crate::domain::{AccessLevel, KeyKind, KeyName, KeyRoleDefinition};
@@ -42,6 +44,7 @@ pub struct CreateForm {
     pub active: bool,
     pub errors: FieldErrors,
     pub life: LifeFields,
+    pub methods: MethodsField,
 }
 
 impl CreateForm {
@@ -74,6 +77,7 @@ pub async fn show(
     req: HttpRequest,
     ctx: PageCtx,
     db: web::Data<Db>,
+    state: web::Data<AppState>,
     KindPath(kind): KindPath,
 ) -> Result<HttpResponse, AppError> {
     let (channels, stores) = db.run(|c| Ok((channel::all(c)?, store::all(c)?))).await?;
@@ -90,6 +94,7 @@ pub async fn show(
         active: false,
         errors: FieldErrors::default(),
         life: LifeFields::for_new(stores, kind.is_graphql()),
+        methods: MethodsField::new(&state.catalogue, &AllowedMethods::ALL, "new"),
     };
     dialog(&req, &form.title(), &form, StatusCode::OK)
 }
@@ -111,6 +116,8 @@ pub struct CreateInput {
     active: Option<String>,
     #[serde(flatten)]
     life: LifeInput,
+    #[serde(flatten)]
+    methods: MethodsInput,
 }
 
 pub async fn submit(
@@ -136,6 +143,7 @@ pub async fn submit(
     let now = state.clock.now();
     let parsed = life::parse(&input.life, &stores, false, !kind.is_graphql(), now)?;
     let life_errors = parsed.errors();
+    let allowed = methods::parse(&input.methods, &state.catalogue)?;
     let name = KeyName::parse(&input.name);
     let channel_raw = input.channel.unwrap_or_default();
     let channel_id = form::parse_channel(&channel_raw, &channels);
@@ -147,12 +155,16 @@ pub async fn submit(
         parsed.expiry,
         parsed.grants,
         parsed.stores,
+        allowed,
     );
-    let (name, channel_id, roles, expiry, grants, store_access) = match ok {
-        (Ok(n), Ok(c), Ok(r), Ok(e), Ok(g), Ok(s)) => (n, c, r, e, g, s),
-        (n, c, r, ..) => {
+    let (name, channel_id, roles, expiry, grants, store_access, allowed) = match ok {
+        (Ok(n), Ok(c), Ok(r), Ok(e), Ok(g), Ok(s), Ok(m)) => (n, c, r, e, g, s, m),
+        (n, c, r, _, _, _, m) => {
             let mut life = LifeFields::for_new(stores, kind.is_graphql());
             life.refill(&input.life, life_errors);
+            let mut methods_field =
+                MethodsField::new(&state.catalogue, &AllowedMethods::ALL, "new");
+            methods_field.refill(&input.methods, m.err());
             let form = CreateForm {
                 kind,
                 dialog: in_dialog(&req),
@@ -172,6 +184,7 @@ pub async fn submit(
                     roles: r.err(),
                 },
                 life,
+                methods: methods_field,
             };
             return dialog(&req, &form.title(), &form, StatusCode::UNPROCESSABLE_ENTITY);
         }
@@ -187,6 +200,7 @@ pub async fn submit(
         roles,
         grants,
         stores: store_access,
+        allowed_methods: allowed,
         expires_at: expiry.expires_at(now, None),
     };
     let actor = Actor::user(user.id, &user.username, crate::web::client_ip(&req));

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::form;
 use super::life::{self, LifeFields, LifeInput};
 use super::list::format_time;
+use super::methods::{self, MethodsField, MethodsInput};
 use super::secrets::SecretView;
 use super::view::{dialog, in_dialog};
 use super::KeyPath;
@@ -51,6 +52,7 @@ pub struct EditForm {
     pub updated: String,
     pub errors: FieldErrors,
     pub life: LifeFields,
+    pub methods: MethodsField,
     pub secrets: Vec<SecretView>,
     pub has_retiring: bool,
     /// A REST key without any permission (as every REST key is after the
@@ -82,6 +84,7 @@ impl EditForm {
         ctx: PageCtx,
         st: KeyState,
         loaded: Lists,
+        catalogue: &crate::catalogue::Catalogue,
         now: chrono::NaiveDateTime,
     ) -> Self {
         let kind = st.kind();
@@ -118,6 +121,7 @@ impl EditForm {
                 stores,
                 kind.is_graphql(),
             ),
+            methods: MethodsField::new(catalogue, &st.methods, "edit"),
             has_retiring: secrets.iter().any(|s| s.retiring),
             secrets,
             no_permissions: !kind.is_graphql() && st.grants.is_empty(),
@@ -147,7 +151,7 @@ pub async fn show(
     path: KeyPath,
 ) -> Result<HttpResponse, AppError> {
     let (st, lists) = load(&db, path.kind, path.id).await?;
-    let form = EditForm::new(&req, ctx, st, lists, state.clock.now());
+    let form = EditForm::new(&req, ctx, st, lists, &state.catalogue, state.clock.now());
     dialog(&req, form.title(), &form, StatusCode::OK)
 }
 
@@ -163,6 +167,8 @@ pub struct EditInput {
     role_level: Vec<String>,
     #[serde(flatten)]
     life: LifeInput,
+    #[serde(flatten)]
+    methods: MethodsInput,
 }
 
 pub async fn submit(
@@ -188,6 +194,7 @@ pub async fn submit(
     let (st, lists) = load(&db, kind, path.id).await?;
     let parsed = life::parse(&input.life, &lists.1, true, !kind.is_graphql(), now)?;
     let life_errors = parsed.errors();
+    let allowed = methods::parse(&input.methods, &state.catalogue)?;
     let name = KeyName::parse(&input.name);
     let channel_raw = input.channel.unwrap_or_default();
     let channel_id = form::parse_channel(&channel_raw, &lists.0);
@@ -197,11 +204,13 @@ pub async fn submit(
         parsed.expiry,
         parsed.grants,
         parsed.stores,
+        allowed,
     );
-    let (name, channel_id, expiry, grants, stores) = match ok {
-        (Ok(n), Ok(c), Ok(e), Ok(g), Ok(s)) => (n, c, e, g, s),
-        (n, c, ..) => {
-            let mut form = EditForm::new(&req, ctx, st, lists, now);
+    let (name, channel_id, expiry, grants, stores, allowed) = match ok {
+        (Ok(n), Ok(c), Ok(e), Ok(g), Ok(s), Ok(m)) => (n, c, e, g, s, m),
+        (n, c, _, _, _, m) => {
+            let mut form = EditForm::new(&req, ctx, st, lists, &state.catalogue, now);
+            form.methods.refill(&input.methods, m.err());
             form.name = input.name;
             form.channel = channel_raw;
             form.active = active;
@@ -227,6 +236,7 @@ pub async fn submit(
                 expires_at: expiry.expires_at(now, before.key.expires_at),
                 grants: (!kind.is_graphql()).then_some(grants),
                 stores,
+                allowed_methods: allowed,
             };
             keys::update(c, &actor, now, &before, &changes)
         })

@@ -32,7 +32,7 @@ pub struct LifeInput {
 
 /// A repeated form field inside `#[serde(flatten)]`: one value arrives as a
 /// string, several as a sequence.
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(super) fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {

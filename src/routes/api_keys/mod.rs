@@ -9,6 +9,7 @@ pub mod find;
 mod form;
 mod life;
 pub mod list;
+mod methods;
 pub mod refresh;
 mod secrets;
 mod view;

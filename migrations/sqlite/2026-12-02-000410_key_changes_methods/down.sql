@@ -1,0 +1,4 @@
+DROP TRIGGER key_changes_keys_methods_update;
+DROP TRIGGER key_changes_methods_insert;
+DROP TRIGGER key_changes_methods_update;
+DROP TRIGGER key_changes_methods_delete;
