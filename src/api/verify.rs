@@ -110,6 +110,7 @@ pub async fn verify(
         store,
         method,
         path: body.path,
+        kind: None,
     };
     let c = check(&data, &body.key, None, request, store_code, true).await?;
     audit_refusal(&data, &req, &c, "verify");

@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod csrf;
 mod errors;
+mod graphql;
 mod headers;
 mod health;
 mod helpers;
