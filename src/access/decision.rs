@@ -21,10 +21,13 @@ pub enum ReasonCode {
     FunctionDenied,
     StoreDenied,
     MethodBlocked,
+    /// A live key of the other kind: a REST secret or access token at the
+    /// GraphQL endpoint, or a GraphQL key where only REST clients go.
+    WrongKind,
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 10] = [
+    pub const ALL: [ReasonCode; 11] = [
         Self::Valid,
         Self::Malformed,
         Self::NotFound,
@@ -35,6 +38,7 @@ impl ReasonCode {
         Self::FunctionDenied,
         Self::StoreDenied,
         Self::MethodBlocked,
+        Self::WrongKind,
     ];
 
     pub fn code(self) -> &'static str {
@@ -49,6 +53,7 @@ impl ReasonCode {
             Self::FunctionDenied => "function_denied",
             Self::StoreDenied => "store_denied",
             Self::MethodBlocked => "method_blocked",
+            Self::WrongKind => "wrong_kind",
         }
     }
 
@@ -155,6 +160,8 @@ pub struct AccessRequest {
     /// listing allows it, so `GET /orders/{id}` never lets through
     /// `GET /orders/statuses`.
     pub route: Option<String>,
+    /// The kind of key the endpoint takes (None: either).
+    pub kind: Option<KeyKind>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,8 +185,8 @@ impl Decision {
 }
 
 /// The one access decision. `state` is the key the lookup found (None when
-/// nothing matched). Order: format → lookup → active → expiry → secret
-/// retired / token expired → function and action → store → method.
+/// nothing matched). Order: format → lookup → kind → active → expiry →
+/// secret retired / token expired → function and action → store → method.
 pub fn decide(
     state: Option<&KeySnapshot>,
     presented: &Presented,
@@ -193,6 +200,11 @@ pub fn decide(
         (Presented::Secret(s), Some(k)) => (k, s, None),
         (Presented::Token(t), Some(k)) => (k, &t.secret, Some(t)),
     };
+    // Before the key's state: a credential for another door says nothing
+    // about whether it works at its own, and is no use of it.
+    if req.kind.is_some_and(|kind| kind != key.kind) {
+        return Decision::deny(R::WrongKind);
+    }
     if !key.active {
         return Decision::deny(R::Inactive);
     }
@@ -327,7 +339,8 @@ mod tests {
                 "token_expired",
                 "function_denied",
                 "store_denied",
-                "method_blocked"
+                "method_blocked",
+                "wrong_kind"
             ]
         );
     }
@@ -572,6 +585,36 @@ mod tests {
                     ..view_orders.clone()
                 },
                 R::StoreDenied,
+            ),
+            (
+                "the kind the endpoint takes",
+                &base,
+                &cur,
+                AccessRequest {
+                    kind: Some(KeyKind::Rest),
+                    ..view_orders.clone()
+                },
+                R::Valid,
+            ),
+            (
+                "another kind",
+                &base,
+                &cur,
+                AccessRequest {
+                    kind: Some(KeyKind::Graphql),
+                    ..view_orders.clone()
+                },
+                R::WrongKind,
+            ),
+            (
+                "kind beats inactive",
+                &inactive,
+                &retired_now,
+                AccessRequest {
+                    kind: Some(KeyKind::Graphql),
+                    ..nothing.clone()
+                },
+                R::WrongKind,
             ),
         ];
         for (what, k, p, r, want) in cases {

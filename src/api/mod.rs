@@ -5,6 +5,7 @@
 
 pub mod credentials;
 pub mod error;
+pub mod graphql;
 mod oauth;
 mod verify;
 
@@ -42,6 +43,7 @@ pub struct ApiData {
 /// Mounts `/api` and `/oauth`. Register before the back office's catch-all
 /// session scope.
 pub fn configure(cfg: &mut web::ServiceConfig, data: web::Data<ApiData>) {
+    let data_for_graphql = data.clone();
     cfg.service(
         web::scope("/api")
             .app_data(data.clone())
@@ -55,7 +57,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, data: web::Data<ApiData>) {
             .service(web::resource("/introspect").route(web::post().to(oauth::introspect)))
             .service(web::resource("/revoke").route(web::post().to(oauth::revoke)))
             .default_service(web::to(not_found)),
-    );
+    )
+    .configure(|cfg| graphql::configure(cfg, data_for_graphql));
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -135,6 +135,7 @@ pub async fn verify(
         method,
         path: body.path,
         route: operation.map(|o| o.path.clone()),
+        kind: None,
     };
     let request_named_a_call = request.method.is_some();
     let c = check(&data, &body.key, None, request, store_code, true).await?;

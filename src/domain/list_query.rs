@@ -253,6 +253,16 @@ pub(crate) fn shorten(s: &str) -> String {
 }
 
 pub const PAGE_SIZES: [u32; 4] = [10, 25, 50, 100];
+
+/// How many pages `total` rows make at `per_page` a page (at least one, so
+/// an empty list still has its first page). The key list, the history and
+/// the GraphQL endpoint page alike.
+pub fn page_count(total: i64, per_page: u32) -> u32 {
+    let per_page = i64::from(per_page.max(1));
+    u32::try_from((total + per_page - 1) / per_page)
+        .unwrap_or(u32::MAX)
+        .max(1)
+}
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 const MAX_SEARCH_CHARS: usize = 100;
 

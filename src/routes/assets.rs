@@ -32,6 +32,22 @@ const ASSETS: &[Asset] = &[
         "text/javascript; charset=utf-8"
     ),
     asset!("vendor/pico-2.1.1.min.css", "text/css; charset=utf-8"),
+    // The GraphQL explorer (`/graphql/explorer`).
+    asset!("graphql-explorer.js", "text/javascript; charset=utf-8"),
+    asset!("graphql-explorer.css", "text/css; charset=utf-8"),
+    asset!(
+        "vendor/graphiql-4.1.2.min.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!("vendor/graphiql-4.1.2.min.css", "text/css; charset=utf-8"),
+    asset!(
+        "vendor/react-18.3.1.production.min.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "vendor/react-dom-18.3.1.production.min.js",
+        "text/javascript; charset=utf-8"
+    ),
 ];
 
 /// `/static/`: from `dir` when one is configured, else the embedded copy.

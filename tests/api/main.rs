@@ -13,6 +13,7 @@ mod concurrency;
 mod csrf;
 mod db_hang;
 mod errors;
+mod graphql;
 mod headers;
 mod health;
 mod helpers;

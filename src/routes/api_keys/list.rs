@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use super::KindPath;
 use crate::db::Db;
 use crate::domain::list_query::{
-    ExpiryFilter, ListParams, RawListQuery, SortColumn, UsageFilter, PAGE_SIZES,
+    page_count, ExpiryFilter, ListParams, RawListQuery, SortColumn, UsageFilter, PAGE_SIZES,
 };
 use crate::domain::{AccessLevel, AccessType, BackofficeRole, KeyKind};
 use crate::error::AppError;
@@ -430,11 +430,4 @@ pub async fn show(
         resp.insert_header(("HX-Push-Url", canonical));
     }
     Ok(resp.body(html))
-}
-
-fn page_count(total: i64, per_page: u32) -> u32 {
-    let per_page = i64::from(per_page.max(1));
-    u32::try_from((total + per_page - 1) / per_page)
-        .unwrap_or(u32::MAX)
-        .max(1)
 }

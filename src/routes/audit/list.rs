@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::{views, EventView};
 use crate::db::{Db, DbConnection};
 use crate::domain::audit_query::{AuditParams, RawAuditQuery};
-use crate::domain::list_query::{ListParams, PAGE_SIZES};
+use crate::domain::list_query::{page_count, ListParams, PAGE_SIZES};
 use crate::error::AppError;
 use crate::models::audit::{self, action};
 use crate::schema::api_keys;
@@ -111,13 +111,6 @@ fn key_name(conn: &mut DbConnection, id: i64) -> Result<String, AppError> {
         .next()
         .and_then(|e| e.target_name)
         .unwrap_or_else(|| format!("key #{id}")))
-}
-
-fn page_count(total: i64, per_page: u32) -> u32 {
-    let per_page = i64::from(per_page.max(1));
-    u32::try_from((total + per_page - 1) / per_page)
-        .unwrap_or(u32::MAX)
-        .max(1)
 }
 
 pub async fn show(
