@@ -121,6 +121,11 @@ pub struct ServeArgs {
     /// Lifetime of OAuth2 access tokens in seconds (1 hour to 7 days).
     #[arg(long, env = "KEYDESK_ACCESS_TOKEN_TTL", default_value_t = crate::config::DEFAULT_ACCESS_TOKEN_TTL, value_parser = clap::value_parser!(u64).range(3600..=604_800))]
     pub access_token_ttl: u64,
+
+    /// Requests per minute each key may make to the Key API's /api/v1
+    /// endpoints (a burst of as many; 429 with Retry-After beyond).
+    #[arg(long, env = "KEYDESK_API_RATE_LIMIT", default_value_t = crate::config::DEFAULT_API_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub api_rate_limit: u32,
 }
 
 #[derive(Debug, Subcommand)]

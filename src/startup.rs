@@ -192,6 +192,8 @@ impl Application {
             usage: usage.clone(),
             refusals: crate::access::RefusalLog::new(db.clone()),
             token_ttl: settings.access_token_ttl,
+            rate: crate::api::rate_limit::RateLimiter::per_minute(settings.api_rate_limit),
+            idempotency_ttl: chrono::Duration::hours(24),
         });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;

@@ -6,6 +6,9 @@
 pub mod credentials;
 pub mod error;
 mod oauth;
+pub mod openapi;
+pub mod rate_limit;
+pub mod v1;
 mod verify;
 
 use actix_web::http::header;
@@ -31,6 +34,10 @@ pub struct ApiData {
     pub refusals: RefusalLog,
     /// Lifetime of new access tokens.
     pub token_ttl: std::time::Duration,
+    /// The per-key request rate of /api/v1.
+    pub rate: rate_limit::RateLimiter,
+    /// How long an Idempotency-Key's first answer is kept.
+    pub idempotency_ttl: chrono::Duration,
 }
 
 /// Mounts `/api` and `/oauth`. Register before the back office's catch-all
@@ -40,6 +47,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, data: web::Data<ApiData>) {
         web::scope("/api")
             .app_data(data.clone())
             .service(web::resource("/v1/keys/verify").route(web::post().to(verify::verify)))
+            .service(web::resource("/v1/openapi.json").route(web::get().to(openapi::serve)))
+            .configure(v1::configure)
             .default_service(web::to(not_found)),
     )
     .service(

@@ -32,6 +32,14 @@ const ASSETS: &[Asset] = &[
         "text/javascript; charset=utf-8"
     ),
     asset!("vendor/pico-2.1.1.min.css", "text/css; charset=utf-8"),
+    asset!("api-docs.js", "text/javascript; charset=utf-8"),
+    asset!(
+        "swagger-ui/swagger-ui-bundle.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!("swagger-ui/swagger-ui.css", "text/css; charset=utf-8"),
+    asset!("swagger-ui/LICENSE", "text/plain; charset=utf-8"),
+    asset!("swagger-ui/VERSION", "text/plain; charset=utf-8"),
 ];
 
 /// `/static/`: from `dir` when one is configured, else the embedded copy.
