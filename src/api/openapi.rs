@@ -119,6 +119,23 @@ fn doc(op: &Operation) -> Doc {
             false,
         ),
         "getStore" => d("Get a store", "Stores", None, (200, "Store"), &[], false),
+        "createStore" => d(
+            "Add a store",
+            "Stores",
+            Some("StoreCreate"),
+            (201, "Store"),
+            &[],
+            false,
+        ),
+        "renameStore" => d(
+            "Rename a store",
+            "Stores",
+            Some("StoreRename"),
+            (200, "Store"),
+            &[],
+            false,
+        ),
+        "deleteStore" => d("Delete a store", "Stores", None, (204, ""), &[], false),
         "listChannels" => d(
             "List sales channels",
             "Sales channels",
@@ -278,6 +295,8 @@ fn components() -> Value {
                 "page": { "type": "integer" }, "per_page": { "type": "integer" }, "total": { "type": "integer" } } },
             "Store": { "type": "object", "properties": { "id": { "type": "integer" }, "code": { "type": "string" }, "name": { "type": "string" }, "created_at": time } },
             "StoreList": list("Store"),
+            "StoreCreate": obj(json!({ "name": { "type": "string" }, "code": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$" } }), &["name", "code"]),
+            "StoreRename": obj(json!({ "name": { "type": "string" } }), &["name"]),
             "Channel": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "created_at": time } },
             "ChannelList": list("Channel")
         }

@@ -15,6 +15,9 @@ const ADMIN: &[&str] = &[
     "role-permission:create",
     "role-permission:delete",
     "shop-channel:view",
+    "shop-channel:edit",
+    "shop-channel:create",
+    "shop-channel:delete",
     "pricing:view",
 ];
 
@@ -175,7 +178,12 @@ async fn store_scoped_operations_need_the_store() {
         &app,
         KeyKind::Rest,
         "Berlin only",
-        &["shop-channel:view"],
+        &[
+            "shop-channel:view",
+            "shop-channel:edit",
+            "shop-channel:create",
+            "shop-channel:delete",
+        ],
         vec![],
         Some(&["berlin"]),
         None,
@@ -189,6 +197,62 @@ async fn store_scoped_operations_need_the_store() {
     let (s, l) = answer(call(&app, &t, Method::GET, "/api/v1/stores", None).await).await;
     assert_eq!(s, 200);
     assert_eq!(l["items"].as_array().unwrap().len(), 1);
+    let rename = json!({"name": "Paris West"});
+    let (s, p) = answer(
+        call(
+            &app,
+            &t,
+            Method::PATCH,
+            "/api/v1/stores/paris",
+            Some(&rename),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, p["code"].as_str()), (403, Some("store_denied")), "{p}");
+    let (s, p) = answer(call(&app, &t, Method::DELETE, "/api/v1/stores/paris", None).await).await;
+    assert_eq!((s, p["code"].as_str()), (403, Some("store_denied")));
+    let (s, b) = answer(
+        call(
+            &app,
+            &t,
+            Method::PATCH,
+            "/api/v1/stores/berlin",
+            Some(&json!({"name": "Berlin Mitte"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, b["name"].as_str()), (200, Some("Berlin Mitte")));
+    // Codes are unique.
+    let (s, p) = answer(
+        call(
+            &app,
+            &t,
+            Method::POST,
+            "/api/v1/stores",
+            Some(&json!({"name": "B", "code": "berlin"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, p["code"].as_str()), (409, Some("conflict")));
+    let (s, _) = answer(
+        call(
+            &app,
+            &t,
+            Method::POST,
+            "/api/v1/stores",
+            Some(&json!({"name": "B", "code": "Not A Code"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 422);
+    let renamed = crate::keys_support::audit_events(&app).await;
+    assert!(renamed
+        .iter()
+        .any(|e| e.action == "store.renamed" && e.actor_key_id == Some(limited.id)));
     let (_, all) = key_with(&app, "All stores", &["shop-channel:view"]).await;
     let (s, _) = answer(call(&app, &all, Method::GET, "/api/v1/stores/paris", None).await).await;
     assert_eq!(s, 200);

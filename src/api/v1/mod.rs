@@ -106,6 +106,23 @@ pub const LIST_AUDIT: Operation = op(
 );
 pub const LIST_STORES: Operation = op("listStores", "GET", "/api/v1/stores", SC, View, false);
 pub const GET_STORE: Operation = op("getStore", "GET", "/api/v1/stores/{code}", SC, View, true);
+pub const CREATE_STORE: Operation = op("createStore", "POST", "/api/v1/stores", SC, Create, false);
+pub const RENAME_STORE: Operation = op(
+    "renameStore",
+    "PATCH",
+    "/api/v1/stores/{code}",
+    SC,
+    Edit,
+    true,
+);
+pub const DELETE_STORE: Operation = op(
+    "deleteStore",
+    "DELETE",
+    "/api/v1/stores/{code}",
+    SC,
+    Delete,
+    true,
+);
 pub const LIST_CHANNELS: Operation = op("listChannels", "GET", "/api/v1/channels", SC, View, false);
 pub const GET_CHANNEL: Operation = op(
     "getChannel",
@@ -129,6 +146,9 @@ pub const OPERATIONS: &[Operation] = &[
     LIST_AUDIT,
     LIST_STORES,
     GET_STORE,
+    CREATE_STORE,
+    RENAME_STORE,
+    DELETE_STORE,
     LIST_CHANNELS,
     GET_CHANNEL,
 ];
@@ -153,8 +173,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(keys_write::stop_old_secret)),
         )
         .service(web::resource("/v1/audit-events").route(web::get().to(audit::list)))
-        .service(web::resource("/v1/stores").route(web::get().to(stores::list)))
-        .service(web::resource("/v1/stores/{code}").route(web::get().to(stores::get)))
+        .service(
+            web::resource("/v1/stores")
+                .route(web::get().to(stores::list))
+                .route(web::post().to(stores::create)),
+        )
+        .service(
+            web::resource("/v1/stores/{code}")
+                .route(web::get().to(stores::get))
+                .route(web::patch().to(stores::rename))
+                .route(web::delete().to(stores::delete)),
+        )
         .service(web::resource("/v1/channels").route(web::get().to(channels::list)))
         .service(web::resource("/v1/channels/{id}").route(web::get().to(channels::get)));
 }
