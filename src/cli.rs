@@ -128,6 +128,10 @@ pub struct ServeArgs {
     /// stops the start (exit code 2).
     #[arg(long, env = "KEYDESK_PLATFORM_OPENAPI", value_name = "FILE")]
     pub platform_openapi: Option<std::path::PathBuf>,
+    /// Requests per minute each key may make to the Key API's /api/v1
+    /// endpoints (a burst of as many; 429 with Retry-After beyond).
+    #[arg(long, env = "KEYDESK_API_RATE_LIMIT", default_value_t = crate::config::DEFAULT_API_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub api_rate_limit: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -34,6 +34,8 @@ pub struct Settings {
     pub clock: crate::clock::Clock,
     /// Lifetime of OAuth2 access tokens (1 hour to 7 days).
     pub access_token_ttl: Duration,
+    /// Key API requests per minute per key (/api/v1).
+    pub api_rate_limit: u32,
     /// How often last-used times are written (tests flush by hand).
     pub usage_flush_interval: Duration,
     /// The platform's OpenAPI document (JSON or YAML), added to the method
@@ -61,6 +63,7 @@ impl Settings {
             db_lock_timeout: crate::db::DEFAULT_LOCK_WAIT,
             clock: crate::clock::Clock::default(),
             access_token_ttl: Duration::from_secs(DEFAULT_ACCESS_TOKEN_TTL),
+            api_rate_limit: DEFAULT_API_RATE_LIMIT,
             usage_flush_interval: Duration::from_secs(60),
             platform_openapi: None,
         }
@@ -89,11 +92,16 @@ impl From<ServeArgs> for Settings {
             db_lock_timeout: Duration::from_millis(a.db_lock_timeout_ms),
             clock: crate::clock::Clock::default(),
             access_token_ttl: Duration::from_secs(a.access_token_ttl),
+            api_rate_limit: a.api_rate_limit,
             usage_flush_interval: Duration::from_secs(60),
             platform_openapi: a.platform_openapi,
         }
     }
 }
+
+/// 1,200 a minute (20 a second) per key: far above what an integration
+/// needs, low enough that one runaway script cannot starve the others.
+pub const DEFAULT_API_RATE_LIMIT: u32 = 1200;
 
 /// A secret from configuration; `Debug` never shows it.
 #[derive(Clone)]

@@ -20,5 +20,6 @@ pub mod routes;
 pub mod schema;
 pub mod startup;
 pub mod state;
+pub mod stores;
 pub mod throttle;
 pub mod web;

@@ -160,6 +160,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        api_key_id -> BigInt,
+        idem_key -> Text,
+        operation -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(api_keys -> channels (channel_id));
 diesel::joinable!(api_key_roles -> api_keys (api_key_id));
@@ -170,6 +183,7 @@ diesel::joinable!(api_key_methods -> api_keys (api_key_id));
 diesel::joinable!(api_key_stores -> stores (store_id));
 diesel::joinable!(access_tokens -> api_keys (api_key_id));
 diesel::joinable!(access_tokens -> api_key_secrets (secret_id));
+diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -188,4 +202,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_throttle,
     access_tokens,
     key_changes,
+    idempotency_keys,
 );

@@ -103,10 +103,11 @@ pub(crate) fn header_list(secure: bool) -> Vec<(&'static str, &'static str)> {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         // First, so a bad file is reported before anything else happens.
-        // MERGE SEAM (keyapi): replace `None` with `Some(&crate::api::openapi::document())`.
-        let own_openapi: Option<&serde_json::Value> = None;
-        let catalogue = crate::catalogue::build(own_openapi, settings.platform_openapi.as_deref())
-            .map_err(StartupError::Catalogue)?;
+        // The catalogue: keydesk's own Key API, plus the platform's document.
+        let own_openapi = crate::api::openapi::openapi_document();
+        let catalogue =
+            crate::catalogue::build(Some(&own_openapi), settings.platform_openapi.as_deref())
+                .map_err(StartupError::Catalogue)?;
         let catalogue = std::sync::Arc::new(catalogue);
         let url = settings.database_url.clone();
         if let Some(dir) = settings.static_dir.as_ref().filter(|d| !d.is_dir()) {
@@ -212,6 +213,8 @@ impl Application {
             throttle: throttle.clone(),
             cache: key_cache.clone(),
             catalogue,
+            rate: crate::api::rate_limit::RateLimiter::per_minute(settings.api_rate_limit),
+            idempotency_ttl: chrono::Duration::hours(24),
         });
         let db_data = web::Data::new(db);
         let secure = settings.secure_cookies;

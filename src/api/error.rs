@@ -46,6 +46,16 @@ pub enum ApiError {
         wait: std::time::Duration,
         oauth: bool,
     },
+    /// A Key API v1 refusal with its stable `code` (RFC 9457 problem);
+    /// `challenge` goes in `WWW-Authenticate`, `retry_after` in Retry-After.
+    #[error("{code}: {message}")]
+    Coded {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        challenge: Option<String>,
+        retry_after: Option<u64>,
+    },
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -62,6 +72,16 @@ impl ApiError {
         Self::Unauthorized {
             challenge: CHALLENGE.into(),
             message: message.into(),
+        }
+    }
+
+    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Coded {
+            status,
+            code,
+            message: message.into(),
+            challenge: None,
+            retry_after: None,
         }
     }
 
@@ -117,7 +137,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::OAuth { status, .. } => *status,
+            Self::OAuth { status, .. } | Self::Coded { status, .. } => *status,
             Self::App(e) => match e.status_code() {
                 s if s.is_server_error() => s,
                 // Core refusals that reach the API are the client's fault.
@@ -158,6 +178,7 @@ impl ResponseError for ApiError {
             Self::OAuth {
                 error, description, ..
             } => json!({ "error": error, "error_description": description }),
+            Self::Coded { code, message, .. } => json!({ "error": code, "message": message }),
             Self::App(e) => {
                 if status.is_server_error() {
                     tracing::error!(error = %e, "key api request failed");
@@ -197,5 +218,152 @@ impl ResponseError for ApiError {
             _ => {}
         }
         resp.json(body)
+    }
+}
+
+/// An `ApiError` as the Key API v1 answers it: RFC 9457 problem details
+/// (`application/problem+json`) with a stable `code` and a `message`. The
+/// same error type, rendered in the v1 shape; handlers return
+/// `Result<_, Problem>` and `?` converts.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Problem(pub ApiError);
+
+impl From<ApiError> for Problem {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Self {
+        Self(ApiError::App(e))
+    }
+}
+
+impl Problem {
+    /// The status, stable code and message this error answers with.
+    pub fn parts(&self) -> (StatusCode, &'static str, String) {
+        use StatusCode as S;
+        match &self.0 {
+            ApiError::BadRequest { message, .. } => {
+                (S::BAD_REQUEST, "bad_request", message.clone())
+            }
+            ApiError::Unauthorized { message, .. } => {
+                (S::UNAUTHORIZED, "unauthenticated", message.clone())
+            }
+            ApiError::Forbidden(m) => (S::FORBIDDEN, "forbidden", m.clone()),
+            ApiError::TooLarge(n) => (
+                S::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("The body is larger than {n} bytes."),
+            ),
+            ApiError::UnsupportedMediaType(m) => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!("{m}."),
+            ),
+            ApiError::NotFound => (S::NOT_FOUND, "not_found", "No such endpoint.".into()),
+            ApiError::Throttled { wait, .. } => (
+                S::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!(
+                    "Too many failed client authentications. Wait {} and try again.",
+                    crate::throttle::wait_in_words(*wait)
+                ),
+            ),
+            ApiError::OAuth {
+                status,
+                error,
+                description,
+                ..
+            } => (*status, error, description.clone()),
+            ApiError::Coded {
+                status,
+                code,
+                message,
+                ..
+            } => (*status, code, message.clone()),
+            ApiError::App(e) => match e {
+                AppError::NotFound(m) => (S::NOT_FOUND, "not_found", m.clone()),
+                AppError::Database(diesel::result::Error::NotFound) => {
+                    (S::NOT_FOUND, "not_found", "That item was not found.".into())
+                }
+                AppError::BadRequest(m) => (S::UNPROCESSABLE_ENTITY, "invalid_value", m.clone()),
+                AppError::Conflict(m) => (S::CONFLICT, "conflict", m.clone()),
+                AppError::Refused(m) => (S::FORBIDDEN, "refused", m.clone()),
+                other => {
+                    let status = other.status_code();
+                    if status == S::SERVICE_UNAVAILABLE {
+                        (
+                            status,
+                            "temporarily_unavailable",
+                            "The database is busy; try again in a moment.".into(),
+                        )
+                    } else if status.is_server_error() {
+                        tracing::error!(error = %other, "key api request failed");
+                        (
+                            status,
+                            "server_error",
+                            "Something went wrong on our side; try again.".into(),
+                        )
+                    } else if status == S::CONFLICT {
+                        (
+                            status,
+                            "conflict",
+                            "Someone changed this at the same moment; try again.".into(),
+                        )
+                    } else {
+                        (status, "invalid_request", other.to_string())
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, code, message) = self.parts();
+        let body = json!({
+            "type": format!("https://keydesk.dev/problems/{code}"),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "code": code,
+            "message": message,
+            "detail": message,
+        });
+        let mut resp = HttpResponse::build(status);
+        resp.insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match &self.0 {
+            ApiError::Unauthorized { challenge, .. } => {
+                resp.insert_header((header::WWW_AUTHENTICATE, challenge.as_str()));
+            }
+            ApiError::Coded {
+                challenge,
+                retry_after,
+                ..
+            } => {
+                if let Some(c) = challenge {
+                    resp.insert_header((header::WWW_AUTHENTICATE, c.as_str()));
+                }
+                if let Some(s) = retry_after {
+                    resp.insert_header((header::RETRY_AFTER, s.to_string()));
+                }
+            }
+            ApiError::Throttled { wait, .. } => {
+                resp.insert_header((
+                    header::RETRY_AFTER,
+                    crate::throttle::retry_after_secs(*wait),
+                ));
+            }
+            _ => {}
+        }
+        resp.body(body.to_string())
     }
 }

@@ -7,6 +7,9 @@ pub mod credentials;
 pub mod error;
 pub mod graphql;
 mod oauth;
+pub mod openapi;
+pub mod rate_limit;
+pub mod v1;
 mod verify;
 
 use actix_web::http::header;
@@ -38,6 +41,10 @@ pub struct ApiData {
     pub cache: crate::access::KeyCache,
     /// The method catalogue: what verify resolves a method and path to.
     pub catalogue: std::sync::Arc<crate::catalogue::Catalogue>,
+    /// The per-key request rate of /api/v1.
+    pub rate: rate_limit::RateLimiter,
+    /// How long an Idempotency-Key's first answer is kept.
+    pub idempotency_ttl: chrono::Duration,
 }
 
 /// Mounts `/api` and `/oauth`. Register before the back office's catch-all
@@ -48,6 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, data: web::Data<ApiData>) {
         web::scope("/api")
             .app_data(data.clone())
             .service(web::resource("/v1/keys/verify").route(web::post().to(verify::verify)))
+            .service(web::resource("/v1/openapi.json").route(web::get().to(openapi::serve)))
+            .configure(v1::configure)
             .default_service(web::to(not_found)),
     )
     .service(

@@ -5,6 +5,7 @@ pub mod access_token;
 pub mod api_key;
 pub mod audit;
 pub mod channel;
+pub mod idempotency;
 pub mod key_grant;
 pub mod key_method;
 pub mod key_search;

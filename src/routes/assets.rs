@@ -48,6 +48,14 @@ const ASSETS: &[Asset] = &[
         "vendor/react-dom-18.3.1.production.min.js",
         "text/javascript; charset=utf-8"
     ),
+    asset!("api-docs.js", "text/javascript; charset=utf-8"),
+    asset!(
+        "swagger-ui/swagger-ui-bundle.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!("swagger-ui/swagger-ui.css", "text/css; charset=utf-8"),
+    asset!("swagger-ui/LICENSE", "text/plain; charset=utf-8"),
+    asset!("swagger-ui/VERSION", "text/plain; charset=utf-8"),
 ];
 
 /// `/static/`: from `dir` when one is configured, else the embedded copy.

@@ -2,6 +2,7 @@
 //! so a handler added inside a scope cannot forget them.
 
 pub mod account;
+pub mod api_docs;
 pub mod api_keys;
 pub mod assets;
 pub mod audit;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::setup::submit)
         .configure(account::configure)
         .configure(api_keys::configure)
+        .configure(api_docs::configure)
         .configure(channels::configure)
         .configure(stores::configure)
         .configure(audit::configure)

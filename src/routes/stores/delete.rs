@@ -9,16 +9,15 @@ use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use askama::Template;
 use askama_web::WebTemplate;
 use diesel::prelude::*;
-use serde_json::json;
 
 use super::{find_store, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::domain::KeyKind;
 use crate::error::AppError;
-use crate::models::audit::{self, action, Actor, Target};
+use crate::models::audit::Actor;
 use crate::models::key_grant;
-use crate::models::store::{self, Store};
+use crate::models::store::Store;
 use crate::schema::api_key_stores;
 use crate::state::AppState;
 use crate::web::{client_ip, see_other, PageCtx};
@@ -99,27 +98,7 @@ pub async fn submit(
     let now = state.clock.now();
     let actor = Actor::user(user.id, &user.username, client_ip(&req));
     let affected = db
-        .run(move |c| {
-            write_transaction(c, |c| {
-                let s = find_store(c, id)?;
-                let names: Vec<String> = key_grant::keys_limited_to(c, id)?
-                    .into_iter()
-                    .map(|(_, _, name)| name)
-                    .collect();
-                if store::delete(c, id)? == 0 {
-                    return Err(AppError::not_found("That store"));
-                }
-                audit::record(
-                    c,
-                    now,
-                    &actor,
-                    action::STORE_DELETED,
-                    Target::Store { id, name: &s.name },
-                    json!({ "code": s.code, "limited_keys": names }),
-                )?;
-                Ok(names.len())
-            })
-        })
+        .run(move |c| write_transaction(c, |c| crate::stores::delete(c, &actor, now, id)))
         .await?;
     tracing::info!(store_id = id, affected, "store deleted");
     Ok(see_other(&req, "/admin/stores"))

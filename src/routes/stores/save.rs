@@ -5,7 +5,6 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::list::StoresPage;
 use super::{find_store, parse_id};
@@ -13,8 +12,7 @@ use crate::auth::CurrentUser;
 use crate::db::{write_transaction, Db};
 use crate::domain::{KeyName, StoreCode};
 use crate::error::AppError;
-use crate::models::audit::{self, action, Actor, Target};
-use crate::models::store::{self, NewStore};
+use crate::models::audit::Actor;
 use crate::state::AppState;
 use crate::web::{client_ip, see_other, Form};
 
@@ -32,7 +30,7 @@ pub struct RenameInput {
     name: String,
 }
 
-const TAKEN: &str = "A store with this code exists already: choose another code.";
+use crate::stores::TAKEN;
 
 /// The code was taken, by our check or (in a race) by the unique index.
 fn is_taken(e: &AppError) -> bool {
@@ -67,29 +65,7 @@ pub async fn add(
     let result = db
         .run(move |c| {
             write_transaction(c, |c| {
-                if store::find_by_code(c, code.as_str())?.is_some() {
-                    return Err(AppError::Conflict(TAKEN.into()));
-                }
-                let s = store::insert(
-                    c,
-                    &NewStore {
-                        name: name.as_str(),
-                        code: code.as_str(),
-                        created_at: now,
-                    },
-                )?;
-                audit::record(
-                    c,
-                    now,
-                    &actor,
-                    action::STORE_CREATED,
-                    Target::Store {
-                        id: s.id,
-                        name: &s.name,
-                    },
-                    json!({ "code": s.code }),
-                )?;
-                Ok(s.id)
+                Ok(crate::stores::create(c, &actor, now, &name, &code)?.id)
             })
         })
         .await;
@@ -127,31 +103,10 @@ pub async fn rename(
         }
     };
     let now = state.clock.now();
-    let actor = Actor::user(user.id, &user.username, client_ip(&req));
+    let now_actor = (now, Actor::user(user.id, &user.username, client_ip(&req)));
     db.run(move |c| {
         write_transaction(c, |c| {
-            let before = find_store(c, id)?;
-            if before.name == name.as_str() {
-                return Ok(());
-            }
-            if store::rename(c, id, name.as_str())? == 0 {
-                return Err(AppError::not_found("That store"));
-            }
-            audit::record(
-                c,
-                now,
-                &actor,
-                action::STORE_RENAMED,
-                Target::Store {
-                    id,
-                    name: name.as_str(),
-                },
-                json!({
-                    "code": before.code,
-                    "changes": { "name": { "old": before.name, "new": name.as_str() } },
-                }),
-            )?;
-            Ok(())
+            crate::stores::rename(c, &now_actor.1, now_actor.0, id, &name).map(|_| ())
         })
     })
     .await?;
