@@ -135,8 +135,9 @@ fn pointer_escape(s: &str) -> String {
 }
 
 /// Says something about its function (an extension), rightly or not.
+/// `x-keydesk-function: null` says "no function" (keydesk's `GET /me`).
 fn has_function_hint(op: &Map<String, Value>) -> bool {
-    op.contains_key("x-keydesk-function")
+    op.get("x-keydesk-function").is_some_and(|v| !v.is_null())
 }
 
 fn function_named(raw: &str) -> Option<Function> {

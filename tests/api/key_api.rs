@@ -681,3 +681,90 @@ async fn a_key_over_its_rate_gets_429_with_retry_after() {
         200
     );
 }
+
+/// Allowed API Methods apply to keydesk's own API (the catalogue holds its
+/// OpenAPI document), through the API's own create, and bound escalation.
+#[tokio::test]
+async fn allowed_methods_limit_the_key_api_itself_and_cannot_be_widened() {
+    let app = spawn_app().await;
+    let (_, admin) = key_with(&app, "Admin", ADMIN).await;
+    // An admin key makes a key limited to listing keys.
+    let (s, made) = answer(
+        call(
+            &app,
+            &admin,
+            Method::POST,
+            "/api/v1/keys",
+            Some(&json!({
+                "name": "Lister",
+                "grants": ["role-permission:view", "role-permission:create", "shop-channel:view"],
+                "allowed_methods": ["GET /api/v1/keys", "POST /api/v1/keys"],
+            })),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    // An unknown method is refused with a message, and makes no key.
+    let (s, bad) = answer(
+        call(
+            &app,
+            &admin,
+            Method::POST,
+            "/api/v1/keys",
+            Some(&json!({"name": "Odd", "grants": ["pricing:view"], "allowed_methods": ["GET /nowhere"]})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 422, "{bad}");
+    assert!(bad["message"]
+        .as_str()
+        .unwrap()
+        .contains("not an API method"));
+
+    let lister = crate::access_support::Issued {
+        id: made["key"]["id"].as_i64().unwrap(),
+        client_id: made["client_id"].as_str().map(str::to_owned),
+        secret: made["client_secret"].as_str().unwrap().to_owned(),
+    };
+    let t = crate::access_support::access_token(&app, &lister).await;
+    // Its listed method works; me always does; an unlisted one is blocked
+    // although the grant would allow it.
+    let (s, body) = answer(call(&app, &t, Method::GET, "/api/v1/keys?kind=rest", None).await).await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = answer(call(&app, &t, Method::GET, "/api/v1/me", None).await).await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = answer(call(&app, &t, Method::GET, "/api/v1/stores", None).await).await;
+    assert_eq!(s, 403, "{body}");
+    assert_eq!(body["code"], "method_blocked");
+    // It cannot make a key with all methods, nor with a method it lacks.
+    for methods in [json!(null), json!(["GET /api/v1/stores"])] {
+        let (s, body) = answer(
+            call(
+                &app,
+                &t,
+                Method::POST,
+                "/api/v1/keys",
+                Some(&json!({"name": "Wider", "grants": ["role-permission:view"], "allowed_methods": methods})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(s, 403, "{body}");
+        assert_eq!(body["code"], "refused");
+    }
+    // Within its own methods it may.
+    let (s, body) = answer(
+        call(
+            &app,
+            &t,
+            Method::POST,
+            "/api/v1/keys",
+            Some(&json!({"name": "Narrow", "grants": ["role-permission:view"], "allowed_methods": ["GET /api/v1/keys"]})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+}

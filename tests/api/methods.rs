@@ -301,9 +301,19 @@ async fn an_owner_creates_a_limited_key_and_an_editor_changes_it() {
         .select(&sel("fieldset.method-block legend"))
         .map(|l| l.text().collect::<String>().trim().to_owned())
         .collect();
+    // The platform's operations and keydesk's own Key API (Role &
+    // permission, Shop & channel).
     assert_eq!(
         blocks,
-        ["Product Data", "Logistics", "Order Data", "Pricing", "User"]
+        [
+            "Product Data",
+            "Logistics",
+            "Order Data",
+            "Pricing",
+            "Role & permission",
+            "Shop & channel",
+            "User"
+        ]
     );
     assert!(page
         .select(&sel(&format!(

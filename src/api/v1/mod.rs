@@ -272,9 +272,11 @@ pub async fn authorize(
         function: op.grant.map(|g| g.0),
         action: op.grant.map(|g| g.1),
         store: None,
-        method: Some(op.method.to_owned()),
-        path: Some(req.path().to_owned()),
-        route: Some(op.path.to_owned()),
+        // An operation of no function (`GET /me`: a key describing itself)
+        // is no API method of the catalogue, so no method list limits it.
+        method: op.grant.map(|_| op.method.to_owned()),
+        path: op.grant.map(|_| req.path().to_owned()),
+        route: op.grant.map(|_| op.path.to_owned()),
         kind: Some(crate::domain::KeyKind::Rest),
     };
     let scoped = if op.store_scoped { store_code } else { None };
