@@ -103,8 +103,11 @@ struct Inner {
     keys: Mutex<HashMap<String, Entry>>,
     stores: Mutex<HashMap<String, (Version, StoreRef)>>,
     /// The store codes of a key's answer (None: all stores).
-    codes: Mutex<HashMap<i64, (Version, Option<Vec<String>>)>>,
+    codes: Mutex<HashMap<i64, (Version, StoreCodes)>>,
 }
+
+/// A key's store codes (None: all stores).
+type StoreCodes = Option<Vec<String>>;
 
 impl KeyCache {
     pub fn new(db: Db) -> Self {

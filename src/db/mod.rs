@@ -263,7 +263,7 @@ impl Db {
 
 /// The advisory lock id of keydesk's write transactions on PostgreSQL
 /// ("keydesk" in ASCII, so it does not collide with another application's).
-const WRITE_LOCK: i64 = 0x6b65_7964_6573_6b;
+const WRITE_LOCK: i64 = 0x006b_6579_6465_736b;
 
 /// Runs `f` in a transaction that writes. On SQLite it begins IMMEDIATE: a
 /// deferred transaction that reads and then writes fails at once with
