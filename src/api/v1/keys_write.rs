@@ -42,7 +42,7 @@ pub async fn create(
     let secret = NewSecret::generate(kind, &data.pepper);
     let stored = secret.stored();
     let client_id = (kind == KeyKind::Rest).then(new_client_id);
-    let (bound, actor, now) = (caller.bound(), caller.actor(&req), data.clock.now());
+    let (bound, actor, now) = (caller.bound(), caller.actor(), data.clock.now());
     let fp = idempotent::fingerprint(CREATE_KEY.id, &bytes);
     let since = now - data.idempotency_ttl;
     let cid = client_id.clone();
@@ -116,7 +116,7 @@ pub async fn update(
     let caller = authorize(&data, &req, &UPDATE_KEY, None).await?;
     let id = parse_id(&path)?;
     let (body, _): (UpdateBody, _) = read_json(&req, payload).await?;
-    let (bound, actor, now) = (caller.bound(), caller.actor(&req), data.clock.now());
+    let (bound, actor, now) = (caller.bound(), caller.actor(), data.clock.now());
     let allowed_methods = match &body.allowed_methods {
         None => None,
         Some(list) => Some(parse_methods(&data.catalogue, list.as_deref())?),
@@ -200,7 +200,7 @@ pub async fn refresh(
         None => Grace::DEFAULT,
         Some(g) => Grace::parse(g).map_err(invalid)?,
     };
-    let (bound, actor, now) = (caller.bound(), caller.actor(&req), data.clock.now());
+    let (bound, actor, now) = (caller.bound(), caller.actor(), data.clock.now());
     let fp = idempotent::fingerprint(&format!("{}:{id}", REFRESH_KEY.id), &bytes);
     let since = now - data.idempotency_ttl;
     let pepper = data.pepper.clone();
@@ -262,7 +262,7 @@ pub async fn stop_old_secret(
         .map_err(|_| ApiError::TooLarge(crate::api::MAX_BODY))?
         .map_err(|_| ApiError::bad_request("The body could not be read."))?;
     empty(&bytes)?;
-    let (bound, actor, now) = (caller.bound(), caller.actor(&req), data.clock.now());
+    let (bound, actor, now) = (caller.bound(), caller.actor(), data.clock.now());
     let stopped = data
         .db
         .run(move |c| {
@@ -283,7 +283,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, Problem> {
     let caller = authorize(&data, &req, &DELETE_KEY, None).await?;
     let id = parse_id(&path)?;
-    let (bound, actor, now) = (caller.bound(), caller.actor(&req), data.clock.now());
+    let (bound, actor, now) = (caller.bound(), caller.actor(), data.clock.now());
     data.db
         .run(move |c| {
             write_transaction(c, |c| {

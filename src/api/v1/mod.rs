@@ -372,7 +372,7 @@ impl Caller {
         }
     }
 
-    pub fn actor(&self, _req: &HttpRequest) -> crate::models::audit::Actor {
+    pub fn actor(&self) -> crate::models::audit::Actor {
         crate::models::audit::Actor::key(self.key.key_id, &self.key.name, self.ip.clone())
     }
 }

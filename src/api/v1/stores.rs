@@ -69,7 +69,7 @@ pub async fn create(
     let (body, _): (NewStoreBody, _) = read_json(&req, payload).await?;
     let name = KeyName::parse(&body.name).map_err(AppError::BadRequest)?;
     let code = StoreCode::parse(&body.code).map_err(AppError::BadRequest)?;
-    let (actor, now) = (caller.actor(&req), data.clock.now());
+    let (actor, now) = (caller.actor(), data.clock.now());
     let s = data
         .db
         .run(move |c| write_transaction(c, |c| crate::stores::create(c, &actor, now, &name, &code)))
@@ -97,7 +97,7 @@ pub async fn rename(
     let (body, _): (RenameBody, _) = read_json(&req, payload).await?;
     let name = KeyName::parse(&body.name).map_err(AppError::BadRequest)?;
     let id = find(&data, code.clone()).await?.id;
-    let (actor, now) = (caller.actor(&req), data.clock.now());
+    let (actor, now) = (caller.actor(), data.clock.now());
     data.db
         .run(move |c| write_transaction(c, |c| crate::stores::rename(c, &actor, now, id, &name)))
         .await?;
@@ -112,7 +112,7 @@ pub async fn delete(
     let code = path.into_inner();
     let caller = authorize(&data, &req, &DELETE_STORE, Some(code.clone())).await?;
     let id = find(&data, code).await?.id;
-    let (actor, now) = (caller.actor(&req), data.clock.now());
+    let (actor, now) = (caller.actor(), data.clock.now());
     data.db
         .run(move |c| write_transaction(c, |c| crate::stores::delete(c, &actor, now, id)))
         .await?;
