@@ -219,8 +219,10 @@ check_list() {
   grep -q 'data-row-link' "$out" || die "($name) $url shows no key rows"
 }
 total_pages() {
-  # "· page 1 of 137": the last page number, or 1 when there is one page.
-  grep -o 'page [0-9]* of [0-9]*' "$1" | head -n1 | awk '{ print $4 }' | grep . || echo 1
+  # "· page 1 of 137", or past the count's bound "· page 1 of more than
+  # 1,000": that number, or 1 when there is one page.
+  grep -o 'page [0-9]* of \(more than \)\{0,1\}[0-9,]*' "$1" | head -n1 \
+    | awk '{ print $NF }' | tr -d , | grep . || echo 1
 }
 
 check_list b "$gql?$b_query"

@@ -221,6 +221,12 @@ pub fn seed(args: SeedArgs) -> ExitCode {
             return super::failure(format!("cannot rebuild the name search index: {e}"));
         }
     }
+    if indexes.iter().any(|d| d.name.starts_with("key_changes_")) {
+        if let Err(e) = conn.batch_execute("UPDATE key_changes SET stamp = stamp + 1 WHERE id = 1")
+        {
+            return super::failure(format!("cannot move the key change stamp: {e}"));
+        }
+    }
     times.indexes = t.elapsed();
     let stats = match loaded {
         Ok(s) => s,
@@ -358,7 +364,10 @@ struct Derived {
 /// What the key tables maintain per row and no constraint needs during a
 /// load: the non-unique indexes (unique ones stay, so a collision would
 /// still be refused) and, on SQLite, the triggers that feed the name
-/// search's trigram table (rebuilt in one pass after).
+/// search's trigram table (rebuilt in one pass after) and those that move
+/// the key-state cache's change stamp once per inserted grant or store row
+/// (moved once after: new keys are in no cache anyway). PostgreSQL's
+/// stamp triggers fire once per statement and stay.
 fn secondary_indexes(conn: &mut DbConnection) -> diesel::QueryResult<Vec<Derived>> {
     use diesel::RunQueryDsl;
     let query = match conn {
@@ -367,7 +376,8 @@ fn secondary_indexes(conn: &mut DbConnection) -> diesel::QueryResult<Vec<Derived
              WHERE sql IS NOT NULL AND tbl_name IN ('api_keys', 'api_key_roles', \
              'api_key_grants', 'api_key_stores', 'api_key_secrets') \
              AND ((type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') \
-                  OR (type = 'trigger' AND name LIKE 'api\\_keys\\_name\\_fts\\_%' ESCAPE '\\')) \
+                  OR (type = 'trigger' AND (name LIKE 'api\\_keys\\_name\\_fts\\_%' ESCAPE '\\' \
+                                            OR name LIKE 'key\\_changes\\_%' ESCAPE '\\'))) \
              ORDER BY type, name"
         }
         DbConnection::Postgresql(_) => {

@@ -47,11 +47,20 @@ pub enum Plan {
 /// from the bounded count the list has just made.
 pub const WALK_FROM_MATCHES: i64 = 2_000;
 
+/// The most characters a name's search key can have: a name's characters,
+/// each lower-cased to at most three (Unicode's longest lower-case mapping
+/// is shorter still).
+const LONGEST_NAME_KEY: usize = 3 * crate::domain::KeyName::MAX_CHARS;
+
 /// Keys whose name contains `text`, or (when `text` has their shape) whose
 /// secret has that shown prefix, or whose Client Id it is.
 pub fn condition(text: &str, sqlite: bool, plan: Plan) -> Condition {
     let lowered = text.to_lowercase();
-    let mut cond: Condition = if sqlite && uses_trigrams(text) {
+    let mut cond: Condition = if lowered.chars().count() > LONGEST_NAME_KEY {
+        // Longer than any lower-cased name: no name contains it, and no index
+        // need read thousands of trigrams to say so.
+        Box::new(sql::<Bool>("1 = 0"))
+    } else if sqlite && uses_trigrams(text) {
         let id = match plan {
             Plan::FromMatches => "api_keys.id",
             Plan::WalkSortIndex => "+api_keys.id",

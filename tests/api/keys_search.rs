@@ -108,11 +108,32 @@ async fn hostile_search_text_never_errors() {
             assert_eq!(resp.status(), StatusCode::OK, "search {text:?} on {kind}");
         }
     }
-    // Longer than the box allows: a clear message, not a failure.
-    let resp = app.get(&list_url("graphql", &q(&"x".repeat(10_000)))).await;
+    // Longer than any name, up to 10,000 characters: taken as typed, and
+    // it finds nothing.
+    for text in ["x".repeat(101), "🚀".repeat(400), "x".repeat(10_000)] {
+        let resp = app.get(&list_url("graphql", &q(&text))).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{} chars", text.len());
+        let body = resp.text().await.unwrap();
+        assert!(!body.contains("data-row-link"), "a long search found rows");
+    }
+    // Past that: a clear message, not a failure.
+    let resp = app.get(&list_url("graphql", &q(&"x".repeat(10_001)))).await;
     let (status, message) = error_of(resp).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(message.contains("at most 100 characters"), "{message}");
+    assert!(message.contains("at most 10,000 characters"), "{message}");
+}
+
+#[tokio::test]
+async fn a_whole_name_of_the_longest_length_is_found_by_itself() {
+    let app = owner_app().await;
+    let name = format!("Ä{}", "b".repeat(99));
+    let (id, _) = new_key(&app, "graphql", &name).await;
+    new_key(&app, "graphql", "Other").await;
+    assert_eq!(ids(&list_rows(&app, "graphql", &q(&name)).await), vec![id]);
+    let lower = name.to_lowercase();
+    assert_eq!(ids(&list_rows(&app, "graphql", &q(&lower)).await), vec![id]);
+    // One character more than the name: nothing.
+    assert!(ids(&list_rows(&app, "graphql", &q(&format!("{name}b"))).await).is_empty());
 }
 
 #[tokio::test]
