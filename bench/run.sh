@@ -343,7 +343,7 @@ run() {
     p99[$s]="$(awk -v x="${p99[$s]}" -v y="$b" 'BEGIN { print (y > x ? y : x) }')"
     errs[$s]=$((errs[$s] + se + n2))
   done
-  cpu[$s]="$(awk -v d="$((t1 - t0))" -v hz="$ticks_per_s" -v n="$total" 'BEGIN { printf "%.2f", (n > 0 ? d * 1000 / hz / n : 0) }')"
+  cpu[$s]="$(awk -v d="$((t1 - t0))" -v hz="$ticks_per_s" -v n="$total" 'BEGIN { printf "%.3f", (n > 0 ? d * 1000 / hz / n : 0) }')"
   [ "${errs[$s]}" = 0 ] || failed=1
 }
 # The floor first, so every later line can be compared with it; the creates
@@ -383,7 +383,7 @@ printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..48})" \
 for s in "${order[@]}"; do
   awk -v t="${title[$s]}" -v r="${rps[$s]}" -v a="${p50[$s]}" -v b="${p99[$s]}" -v e="${errs[$s]}" \
       -v fr="${rps[f]}" -v fa="${p50[f]}" -v hr="${rps[hello]}" -v c="${cpu[$s]}" 'BEGIN {
-    printf "| %-46s | %8.0f | %7.2f | %7.2f | %6d | %8.1fx | %8.2fx | %8.2fx | %11.2f |\n",
+    printf "| %-46s | %8.0f | %7.2f | %7.2f | %6d | %8.1fx | %8.2fx | %8.2fx | %11.3f |\n",
       t, r, a, b, e, (fa > 0 ? a / fa : 0), (fr > 0 ? r / fr : 0), (hr > 0 ? r / hr : 0), c }'
 done
 printf '\nServer peak RSS (VmHWM): %.1f MB. CPU ms/req: server CPU time per request (all threads).\n' \

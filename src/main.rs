@@ -4,6 +4,7 @@ use clap::Parser;
 use keydesk::cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    cap_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
@@ -25,6 +26,22 @@ fn main() -> ExitCode {
         Some(Command::User(cmd)) => keydesk::commands::user(cmd),
         Some(Command::Seed(args)) => keydesk::commands::seed(args),
         Some(Command::Backup(args)) => keydesk::commands::backup(args),
+    }
+}
+
+/// glibc gives each thread that allocates at once an arena of its own, up to
+/// eight per core, and keeps what each arena once held: with the blocking
+/// threads of a busy server (one per database call in flight) the benchmark
+/// peaked at 177 MB at 100,000 keys, against 82 MB with two arenas and no
+/// measurable loss of speed. An operator's own `MALLOC_ARENA_MAX` wins.
+fn cap_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only changes a malloc tunable; it is called once,
+        // first thing in main, before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
     }
 }
 
