@@ -196,3 +196,40 @@ pub fn undo_batch(
     }
     Ok((restored, Some(last)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bulk(created_at: NaiveDateTime, undone_at: Option<NaiveDateTime>) -> BulkAction {
+        BulkAction {
+            id: 1,
+            action: DEACTIVATE.into(),
+            key_kind: "rest".into(),
+            filter: "?q=a".into(),
+            new_expires_at: None,
+            key_count: 3,
+            actor_user_id: Some(1),
+            actor_name: "erin".into(),
+            created_at,
+            undone_at,
+            undone_by: undone_at.map(|_| "olivia".into()),
+        }
+    }
+
+    #[test]
+    fn undo_is_possible_once_and_for_24_hours() {
+        let t = crate::models::now_utc();
+        assert_eq!(undo_refusal(&bulk(t, None), t + Duration::hours(24)), None);
+        let late = undo_refusal(
+            &bulk(t, None),
+            t + Duration::hours(24) + Duration::seconds(1),
+        );
+        assert!(late.unwrap().contains("24 hours"));
+        let again = undo_refusal(&bulk(t, Some(t)), t).unwrap();
+        assert!(
+            again.contains("already undone") && again.contains("olivia"),
+            "{again}"
+        );
+    }
+}

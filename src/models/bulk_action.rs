@@ -130,3 +130,13 @@ pub fn mark_undone(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Of `ids`, the bulk actions not undone yet, with their key tab: the
+/// history offers Undo on those.
+pub fn not_undone(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    bulk_actions::table
+        .filter(bulk_actions::id.eq_any(ids))
+        .filter(bulk_actions::undone_at.is_null())
+        .select((bulk_actions::id, bulk_actions::key_kind))
+        .load(conn)
+}

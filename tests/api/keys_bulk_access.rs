@@ -95,3 +95,31 @@ async fn both_state_changes_need_the_csrf_token() {
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(active_counts(&app, "partner").await, (0, 3));
 }
+
+#[tokio::test]
+async fn the_history_entry_offers_undo_to_editors_once() {
+    let app = spawn_app().await;
+    let (_, id) = deactivated(&app).await;
+    let undo = format!(r#"form.bulk-undo[action="/admin/api-keys/rest/bulk/{id}/undo"]"#);
+    let offered = |page: &scraper::Html| page.select(&crate::keys_support::sel(&undo)).count();
+
+    app.sign_in_with_roles("vera", &["api-key:viewer"]).await;
+    let page = html(app.get("/admin/audit").await).await;
+    assert_eq!(offered(&page), 0, "a viewer is not offered undo");
+    assert!(page.root_element().html().contains("Keys changed in bulk"));
+
+    let owner = app.new_browser();
+    app.create_user("olivia", crate::helpers::PASSWORD, &["api-key:owner"])
+        .await;
+    owner.sign_in("olivia", crate::helpers::PASSWORD).await;
+    let page = html(owner.get("/admin/audit").await).await;
+    assert_eq!(offered(&page), 1);
+    let resp = owner
+        .post_form(&format!("/admin/api-keys/rest/bulk/{id}/undo"), &[])
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(active_counts(&app, "partner").await, (3, 0));
+    let page = html(owner.get("/admin/audit").await).await;
+    assert_eq!(offered(&page), 0, "undone: no longer offered");
+    assert!(page.root_element().html().contains("Bulk change undone"));
+}

@@ -334,3 +334,38 @@ impl super::list::ListView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_binds_tab_action_filter_and_count() {
+        let t = token(b"pepper", KeyKind::Rest, BulkKind::Deactivate, "?q=a", 3);
+        assert_eq!(
+            t,
+            token(b"pepper", KeyKind::Rest, BulkKind::Deactivate, "?q=a", 3)
+        );
+        for other in [
+            token(b"pepper", KeyKind::Graphql, BulkKind::Deactivate, "?q=a", 3),
+            token(b"pepper", KeyKind::Rest, BulkKind::SetExpiry, "?q=a", 3),
+            token(b"pepper", KeyKind::Rest, BulkKind::Deactivate, "?q=b", 3),
+            token(b"pepper", KeyKind::Rest, BulkKind::Deactivate, "?q=a", 4),
+            token(b"other", KeyKind::Rest, BulkKind::Deactivate, "?q=a", 3),
+        ] {
+            assert_ne!(t, other);
+        }
+    }
+
+    #[test]
+    fn the_filter_drops_sort_and_paging() {
+        let p = ListParams {
+            q: Some("a".into()),
+            page: 3,
+            per_page: 50,
+            sort: crate::domain::list_query::SortColumn::Name,
+            ..ListParams::default()
+        };
+        assert_eq!(filter_of(&p).query_string(), "?q=a");
+    }
+}
