@@ -26,7 +26,7 @@ async fn ten_thousand_idle_keys_are_deactivated_by_filter_and_restored_by_undo()
 
     // The list offers the action over its filter.
     let (_, list) = crate::keys_support::get_list(&app, "rest", "used=idle90").await;
-    let link = text_of(&list, "#bulk-deactivate").unwrap();
+    let link = text_of(&list, "#bulk-deactivate-all").unwrap();
     assert_eq!(link, "Deactivate all 10000 matching keys");
 
     let run = dry_run(&app, "used=idle90&action=deactivate").await;

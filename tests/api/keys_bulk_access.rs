@@ -49,7 +49,7 @@ async fn every_role_on_the_bulk_routes() {
         }
         let (_, list) = crate::keys_support::get_list(&app, "rest", "q=partner").await;
         let offered = list
-            .select(&crate::keys_support::sel("#bulk-deactivate"))
+            .select(&crate::keys_support::sel("#bulk-deactivate-all"))
             .count();
         if roles != ["user:owner"] {
             assert_eq!(offered == 1, allowed, "{roles:?}");
