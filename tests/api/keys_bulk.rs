@@ -287,3 +287,27 @@ async fn undo_after_24_hours_is_refused_and_changes_nothing() {
         assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+/// The scale the issue asks for; slow in debug builds, so run by hand:
+/// `cargo test --test api keys_bulk::a_hundred -- --ignored`.
+#[tokio::test]
+#[ignore]
+async fn a_hundred_thousand_keys_in_one_bulk_action() {
+    let app = spawn_app().await;
+    app.sign_in_with_roles("erin", &["api-key:editor"]).await;
+    seed(&app, "idle", 100_000, 120).await;
+    let run = dry_run(&app, "used=idle90&action=deactivate").await;
+    assert_eq!(run.count, 100_000);
+    let started = std::time::Instant::now();
+    let page = html(confirm(&app, &run, &[]).await).await;
+    eprintln!("100,000 keys deactivated in {:?}", started.elapsed());
+    assert_eq!(active_counts(&app, "idle").await, (0, 100_000));
+    let id = bulk_id(&page);
+    let started = std::time::Instant::now();
+    let resp = app
+        .post_form(&format!("/admin/api-keys/rest/bulk/{id}/undo"), &[])
+        .await;
+    eprintln!("and restored in {:?}", started.elapsed());
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(active_counts(&app, "idle").await, (100_000, 0));
+}
