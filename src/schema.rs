@@ -173,7 +173,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    bulk_actions (id) {
+        id -> BigInt,
+        action -> Text,
+        key_kind -> Text,
+        filter -> Text,
+        new_expires_at -> Nullable<Timestamp>,
+        key_count -> BigInt,
+        actor_user_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        created_at -> Timestamp,
+        undone_at -> Nullable<Timestamp>,
+        undone_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    bulk_action_keys (bulk_action_id, api_key_id) {
+        bulk_action_id -> BigInt,
+        api_key_id -> BigInt,
+        prev_active -> Bool,
+        prev_expires_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(bulk_action_keys -> bulk_actions (bulk_action_id));
 diesel::joinable!(api_keys -> channels (channel_id));
 diesel::joinable!(api_key_roles -> api_keys (api_key_id));
 diesel::joinable!(api_key_secrets -> api_keys (api_key_id));
@@ -203,4 +229,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
     key_changes,
     idempotency_keys,
+    bulk_actions,
+    bulk_action_keys,
 );

@@ -7,6 +7,7 @@
 //! their prefix and hash reach the database or the history.
 
 pub mod bounds;
+pub mod bulk;
 mod create;
 pub mod delete;
 pub mod find;

@@ -262,6 +262,26 @@ fn filtered<'a>(
     q
 }
 
+/// The keys of one tab a filter matches, for bulk actions (`key_bulk`):
+/// the same conditions as the list, so the count a bulk action shows is the
+/// list's.
+pub(super) fn matching<'a>(
+    conn: &DbConnection,
+    kind: KeyKind,
+    p: &'a ListParams,
+    now: NaiveDateTime,
+) -> api_keys::BoxedQuery<'a, MultiBackend> {
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    filtered(
+        kind,
+        p,
+        sqlite,
+        None,
+        super::key_search::Plan::FromMatches,
+        now,
+    )
+}
+
 /// One page of a tab and the number of keys that match, up to
 /// `COUNT_BOUND`. Ties in the sort column are broken by id, so paging is
 /// stable. `now` decides what is expired and what is idle.

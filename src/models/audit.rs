@@ -110,9 +110,12 @@ pub mod action {
     pub const TOKEN_REVOKED: &str = "token.revoked";
     /// An admin pasted a secret to find its key (the secret is not kept).
     pub const KEY_FOUND_BY_SECRET: &str = "key.found_by_secret";
+    /// One batch of a bulk action over a filter (bulk id, change, count).
+    pub const KEYS_BULK_CHANGED: &str = "keys.bulk_changed";
+    pub const KEYS_BULK_UNDONE: &str = "keys.bulk_undone";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 20] = [
+    pub const ALL: [(&str, &str); 22] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -133,6 +136,8 @@ pub mod action {
         (TOKEN_ISSUED, "Token issued"),
         (TOKEN_REVOKED, "Token revoked"),
         (KEY_FOUND_BY_SECRET, "Key looked up by secret"),
+        (KEYS_BULK_CHANGED, "Keys changed in bulk"),
+        (KEYS_BULK_UNDONE, "Bulk change undone"),
     ];
 
     pub fn label(code: &str) -> &str {

@@ -4,8 +4,10 @@
 pub mod access_token;
 pub mod api_key;
 pub mod audit;
+pub mod bulk_action;
 pub mod channel;
 pub mod idempotency;
+pub mod key_bulk;
 pub mod key_grant;
 pub mod key_method;
 pub mod key_search;

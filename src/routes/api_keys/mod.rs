@@ -1,7 +1,11 @@
 //! Admin > API Key Management: the GraphQL and REST tabs, and the create,
-//! edit, refresh and delete dialogs. Viewers see; Editors edit; Owners
+//! edit, refresh and delete dialogs, and bulk actions over a filter.
+//! Viewers see; Editors edit (one key or, in bulk, all a filter matches); Owners
 //! create, refresh and delete. The guards are on the routes below, not in the handlers.
 
+pub mod bulk;
+mod bulk_input;
+mod bulk_undo;
 pub mod create;
 pub mod delete;
 pub mod edit;
@@ -24,7 +28,7 @@ use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let owner = || Require::new(BackofficeRole::ApiKey, AccessLevel::Owner);
-    let editor = Require::new(BackofficeRole::ApiKey, AccessLevel::Editor);
+    let editor = || Require::new(BackofficeRole::ApiKey, AccessLevel::Editor);
     cfg.service(
         web::scope("/admin/api-keys")
             .wrap(Require::new(BackofficeRole::ApiKey, AccessLevel::Viewer))
@@ -42,6 +46,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .wrap(owner())
                     .route("/confirm", web::post().to(delete::confirm))
                     .route("", web::post().to(delete::submit)),
+            )
+            .service(
+                web::resource("/{kind}/bulk")
+                    .wrap(editor())
+                    .route(web::get().to(bulk::preview))
+                    .route(web::post().to(bulk::submit)),
+            )
+            .service(
+                web::resource("/{kind}/bulk/{id}/undo")
+                    .wrap(editor())
+                    .route(web::post().to(bulk_undo::submit)),
             )
             .service(
                 web::resource("/{kind}/{id}/refresh")
@@ -62,7 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/{kind}/{id}")
                     .route(web::get().to(edit::show))
-                    .route(web::post().to(edit::submit).wrap(editor)),
+                    .route(web::post().to(edit::submit).wrap(editor())),
             ),
     );
 }

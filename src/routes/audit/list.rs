@@ -11,6 +11,7 @@ use super::{views, EventView};
 use crate::db::{Db, DbConnection};
 use crate::domain::audit_query::{AuditParams, RawAuditQuery};
 use crate::domain::list_query::{page_count, ListParams, PAGE_SIZES};
+use crate::domain::{AccessLevel, BackofficeRole};
 use crate::error::AppError;
 use crate::models::audit::{self, action};
 use crate::schema::api_keys;
@@ -26,6 +27,8 @@ pub struct AuditPage {
     pub events: Vec<EventView>,
     pub total: i64,
     pub pages: u32,
+    /// API Key: Editor may undo a bulk action from its entry.
+    pub can_undo: bool,
 }
 
 impl AuditPage {
@@ -141,6 +144,7 @@ pub async fn show(
         )));
     }
     let page = AuditPage {
+        can_undo: ctx.can(BackofficeRole::ApiKey, AccessLevel::Editor),
         ctx,
         params,
         key_name,

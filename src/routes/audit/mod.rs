@@ -45,6 +45,8 @@ pub struct EventView {
     /// The details, one readable line each (`name: old → new`).
     pub details: Vec<String>,
     pub source_ip: String,
+    /// A bulk action's undo (on one of its events, while not undone).
+    pub undo_href: Option<String>,
 }
 
 /// How many events a key's dialog shows.
@@ -98,9 +100,14 @@ fn views(conn: &mut DbConnection, rows: Vec<AuditEvent>) -> Result<Vec<EventView
             .into_iter()
             .collect()
     };
+    let mut undo = bulk_undo_links(conn, &rows)?;
     Ok(rows
         .into_iter()
         .map(|e| {
+            let undo_href = (e.action == action::KEYS_BULK_CHANGED)
+                .then(|| bulk_id_of(&e))
+                .flatten()
+                .and_then(|id| undo.remove(&id));
             let target_href = (e.target_type.as_deref() == Some(TARGET_KEY))
                 .then_some(e.target_id)
                 .flatten()
@@ -119,7 +126,35 @@ fn views(conn: &mut DbConnection, rows: Vec<AuditEvent>) -> Result<Vec<EventView
                 actor: e.actor_name,
                 action: e.action,
                 source_ip: e.source_ip.unwrap_or_default(),
+                undo_href,
             }
+        })
+        .collect())
+}
+
+fn bulk_id_of(e: &AuditEvent) -> Option<i64> {
+    e.details_json()["bulk_id"].as_i64()
+}
+
+/// The undo address of each bulk action on the page that is not undone
+/// yet; taken by its first (newest) event, so each is offered once.
+fn bulk_undo_links(
+    conn: &mut DbConnection,
+    rows: &[AuditEvent],
+) -> Result<HashMap<i64, String>, AppError> {
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter(|e| e.action == action::KEYS_BULK_CHANGED)
+        .filter_map(bulk_id_of)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(crate::models::bulk_action::not_undone(conn, &ids)?
+        .into_iter()
+        .filter_map(|(id, kind)| {
+            let kind = KeyKind::parse(&kind)?;
+            Some((id, format!("{}/bulk/{id}/undo", kind.list_url())))
         })
         .collect())
 }
@@ -217,6 +252,7 @@ mod tests {
             target_href: None,
             details: vec!["name: <i>a</i> → b".into()],
             source_ip: "127.0.0.1".into(),
+            undo_href: None,
         };
         let html = KeyHistoryFragment {
             history: KeyHistory {

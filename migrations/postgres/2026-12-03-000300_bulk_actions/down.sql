@@ -1,0 +1,2 @@
+DROP TABLE bulk_action_keys;
+DROP TABLE bulk_actions;
