@@ -89,6 +89,8 @@ pub mod action {
     pub const KEY_REFRESHED: &str = "key.refreshed";
     pub const KEY_OLD_SECRET_STOPPED: &str = "key.old_secret_stopped";
     pub const KEY_DELETED: &str = "key.deleted";
+    /// A grace period extended, or set to stop the old secret once idle.
+    pub const KEY_GRACE_CHANGED: &str = "key.grace_changed";
     pub const STORE_CREATED: &str = "store.created";
     pub const STORE_RENAMED: &str = "store.renamed";
     pub const STORE_DELETED: &str = "store.deleted";
@@ -112,7 +114,7 @@ pub mod action {
     pub const KEY_FOUND_BY_SECRET: &str = "key.found_by_secret";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 20] = [
+    pub const ALL: [(&str, &str); 21] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -133,6 +135,7 @@ pub mod action {
         (TOKEN_ISSUED, "Token issued"),
         (TOKEN_REVOKED, "Token revoked"),
         (KEY_FOUND_BY_SECRET, "Key looked up by secret"),
+        (KEY_GRACE_CHANGED, "Grace period changed"),
     ];
 
     pub fn label(code: &str) -> &str {
