@@ -45,5 +45,6 @@ mod sessions;
 mod setup;
 mod stores;
 mod throttle;
+mod usage;
 mod users;
 mod verify;
