@@ -84,7 +84,12 @@ pub fn look_up(
                     api_key_secrets::retiring_since,
                     ApiKey::as_select(),
                 ))
-                .first::<(i64, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>, ApiKey)>(conn)
+                .first::<(
+                    i64,
+                    Option<chrono::NaiveDateTime>,
+                    Option<chrono::NaiveDateTime>,
+                    ApiKey,
+                )>(conn)
                 .optional()?;
             match row {
                 Some((secret_id, retires_at, retiring_since, key)) => {
@@ -118,7 +123,11 @@ pub fn look_up(
                     api_key_secrets::retiring_since,
                     ApiKey::as_select(),
                 ))
-                .first::<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>, ApiKey)>(conn)
+                .first::<(
+                    Option<chrono::NaiveDateTime>,
+                    Option<chrono::NaiveDateTime>,
+                    ApiKey,
+                )>(conn)
                 .optional()?;
             let Some((retires_at, retiring_since, key)) = row else {
                 return Ok((None, Presented::Unknown));

@@ -77,9 +77,7 @@ pub struct Tally {
 
 /// The hour a moment falls in.
 pub fn hour_of(t: NaiveDateTime) -> NaiveDateTime {
-    t.date()
-        .and_hms_opt(t.hour(), 0, 0)
-        .unwrap_or(t)
+    t.date().and_hms_opt(t.hour(), 0, 0).unwrap_or(t)
 }
 
 /// A user agent as kept: visible characters only, cut to `MAX_USER_AGENT`.

@@ -10,13 +10,13 @@ use base64::Engine;
 
 use super::error::ApiError;
 use super::ApiData;
+use crate::access::usage_tally::Call;
+use crate::access::SecretUse;
 use crate::access::{
     self, decide, AccessRequest, Checked, Decision, KeySnapshot, Presented, ReasonCode, RefusedKey,
 };
 use crate::crypto::constant_time_eq;
 use crate::domain::secret::{check_format, Format};
-use crate::access::usage_tally::Call;
-use crate::access::SecretUse;
 use crate::domain::{Action, Function, Grant, KeyKind};
 use crate::throttle::{retry_after_secs, Key, Scope};
 
@@ -334,7 +334,10 @@ impl Checked2 {
 
     /// The grace period the presented secret is in at `now`: (when it
     /// began, when it ends), for the Deprecation and Sunset headers.
-    pub fn grace(&self, now: chrono::NaiveDateTime) -> Option<(chrono::NaiveDateTime, chrono::NaiveDateTime)> {
+    pub fn grace(
+        &self,
+        now: chrono::NaiveDateTime,
+    ) -> Option<(chrono::NaiveDateTime, chrono::NaiveDateTime)> {
         let s = self.secret()?;
         let end = s.retires_at.filter(|t| *t > now)?;
         Some((s.retiring_since.unwrap_or(now), end))

@@ -63,6 +63,9 @@ mod tests {
             .and_hms_opt(9, 5, 7)
             .unwrap();
         assert_eq!(sunset_value(t), "Tue, 01 Dec 2026 09:05:07 GMT");
-        assert_eq!(deprecation_value(t), format!("@{}", t.and_utc().timestamp()));
+        assert_eq!(
+            deprecation_value(t),
+            format!("@{}", t.and_utc().timestamp())
+        );
     }
 }

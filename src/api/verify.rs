@@ -157,7 +157,10 @@ pub async fn verify(
             None => Value::Null,
         };
     }
-    if let Some((_, until)) = c.grace(data.clock.now()).filter(|_| c.decision.secret_id.is_some()) {
+    if let Some((_, until)) = c
+        .grace(data.clock.now())
+        .filter(|_| c.decision.secret_id.is_some())
+    {
         out["sunset"] = json!(until
             .and_utc()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));

@@ -162,7 +162,10 @@ impl IdleStop {
         Self::ALL
             .into_iter()
             .find(|g| g.code() == raw.trim())
-            .ok_or_else(|| "Choose how long the old secret must be idle: 15 minutes, 1 hour or 24 hours.".to_string())
+            .ok_or_else(|| {
+                "Choose how long the old secret must be idle: 15 minutes, 1 hour or 24 hours."
+                    .to_string()
+            })
     }
 
     pub fn secs(self) -> i64 {

@@ -109,7 +109,11 @@ pub fn stop_idle_secrets(conn: &mut DbConnection, now: NaiveDateTime) -> Result<
         };
         let st = load_state(conn, kind, s.api_key_id)?;
         if stop_old_secret(conn, &Actor::system(), now, &st)? {
-            tracing::info!(key_id = s.api_key_id, idle_secs = secs, "old secret stopped: idle");
+            tracing::info!(
+                key_id = s.api_key_id,
+                idle_secs = secs,
+                "old secret stopped: idle"
+            );
             stopped += 1;
         }
     }

@@ -177,13 +177,21 @@ pub fn roll_up(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize
     for r in &old {
         let day = r.bucket.date().and_hms_opt(0, 0, 0).unwrap_or(r.bucket);
         let e = days
-            .entry((r.secret_id, r.api_key_id, day, r.dim.clone(), r.value.clone()))
+            .entry((
+                r.secret_id,
+                r.api_key_id,
+                day,
+                r.dim.clone(),
+                r.value.clone(),
+            ))
             .or_insert((0, r.last_at));
         e.0 += r.count;
         e.1 = e.1.max(r.last_at);
     }
     for ((secret_id, key_id, day, dim, value), (count, last)) in days {
-        upsert(conn, key_id, secret_id, "day", day, &dim, &value, count, last)?;
+        upsert(
+            conn, key_id, secret_id, "day", day, &dim, &value, count, last,
+        )?;
     }
     let ids: Vec<i64> = old.iter().map(|r| r.id).collect();
     for chunk in ids.chunks(500) {

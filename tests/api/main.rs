@@ -9,6 +9,7 @@ mod backup;
 mod busy;
 mod cli;
 mod client_throttle;
+mod cockpit;
 mod concurrency;
 mod csrf;
 mod db_hang;

@@ -2,6 +2,7 @@
 //! edit, refresh and delete dialogs. Viewers see; Editors edit; Owners
 //! create, refresh and delete. The guards are on the routes below, not in the handlers.
 
+pub mod cockpit;
 pub mod create;
 pub mod delete;
 pub mod edit;
@@ -53,6 +54,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/{kind}/{id}/stop-old-secret")
                     .wrap(owner())
                     .route(web::post().to(refresh::stop_old)),
+            )
+            .service(
+                web::resource("/{kind}/{id}/grace/stop-when-idle")
+                    .wrap(owner())
+                    .route(web::post().to(cockpit::stop_when_idle)),
+            )
+            .service(
+                web::resource("/{kind}/{id}/grace/extend")
+                    .wrap(owner())
+                    .route(web::post().to(cockpit::extend)),
             )
             .service(
                 web::resource("/{kind}/{id}/delete")
