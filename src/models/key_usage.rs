@@ -230,6 +230,21 @@ pub fn of_key(
         .load(conn)
 }
 
+/// Rows of the given keys and dimension in buckets from `since` on.
+pub fn of_keys(
+    conn: &mut DbConnection,
+    key_ids: &[i64],
+    dim: Dim,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<UsageRow>> {
+    key_usage::table
+        .filter(key_usage::api_key_id.eq_any(key_ids))
+        .filter(key_usage::dim.eq(dim.code()))
+        .filter(key_usage::bucket.ge(since))
+        .select(UsageRow::as_select())
+        .load(conn)
+}
+
 impl From<&UsageRow> for Entry {
     fn from(r: &UsageRow) -> Self {
         let dim = [

@@ -18,6 +18,7 @@ mod graphql;
 mod headers;
 mod health;
 mod helpers;
+mod impact;
 mod key_api;
 mod key_api_docs;
 mod key_api_support;

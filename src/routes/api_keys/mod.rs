@@ -8,6 +8,7 @@ pub mod delete;
 pub mod edit;
 pub mod find;
 mod form;
+mod impact;
 mod life;
 pub mod list;
 mod methods;
