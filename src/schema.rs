@@ -72,6 +72,22 @@ diesel::table! {
         created_at -> Timestamp,
         retires_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
+        retiring_since -> Nullable<Timestamp>,
+        stop_when_idle_secs -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    key_usage (id) {
+        id -> BigInt,
+        api_key_id -> BigInt,
+        secret_id -> BigInt,
+        span -> Text,
+        bucket -> Timestamp,
+        dim -> Text,
+        value -> Text,
+        count -> BigInt,
+        last_at -> Timestamp,
     }
 }
 
@@ -210,6 +226,8 @@ diesel::joinable!(api_key_stores -> stores (store_id));
 diesel::joinable!(access_tokens -> api_keys (api_key_id));
 diesel::joinable!(access_tokens -> api_key_secrets (secret_id));
 diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
+diesel::joinable!(key_usage -> api_keys (api_key_id));
+diesel::joinable!(key_usage -> api_key_secrets (secret_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -231,4 +249,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     bulk_actions,
     bulk_action_keys,
+    key_usage,
 );

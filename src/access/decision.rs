@@ -104,6 +104,8 @@ pub struct SecretUse {
     pub secret_id: i64,
     /// NULL = current; `> now` retiring; `<= now` retired.
     pub retires_at: Option<NaiveDateTime>,
+    /// When its grace period began (the Deprecation header's date).
+    pub retiring_since: Option<NaiveDateTime>,
 }
 
 impl SecretUse {
@@ -295,6 +297,7 @@ mod tests {
         Presented::Secret(SecretUse {
             secret_id: 70,
             retires_at: None,
+            retiring_since: None,
         })
     }
 
@@ -304,6 +307,7 @@ mod tests {
             secret: SecretUse {
                 secret_id: 70,
                 retires_at: None,
+                retiring_since: None,
             },
             issued_at: now() - Duration::hours(1),
             expires_at,
@@ -402,10 +406,12 @@ mod tests {
         let retired_now = Presented::Secret(SecretUse {
             secret_id: 70,
             retires_at: Some(t),
+            retiring_since: None,
         });
         let retiring = Presented::Secret(SecretUse {
             secret_id: 70,
             retires_at: Some(t + Duration::seconds(1)),
+            retiring_since: None,
         });
         let nothing = AccessRequest::default();
         let view_orders = req(Some(OrderData), Some(View), None);

@@ -81,18 +81,25 @@ pub fn look_up(
                 .select((
                     api_key_secrets::id,
                     api_key_secrets::retires_at,
+                    api_key_secrets::retiring_since,
                     ApiKey::as_select(),
                 ))
-                .first::<(i64, Option<chrono::NaiveDateTime>, ApiKey)>(conn)
+                .first::<(
+                    i64,
+                    Option<chrono::NaiveDateTime>,
+                    Option<chrono::NaiveDateTime>,
+                    ApiKey,
+                )>(conn)
                 .optional()?;
             match row {
-                Some((secret_id, retires_at, key)) => {
+                Some((secret_id, retires_at, retiring_since, key)) => {
                     let snap = snapshot(conn, key)?;
                     Ok((
                         Some(snap),
                         Presented::Secret(SecretUse {
                             secret_id,
                             retires_at,
+                            retiring_since,
                         }),
                     ))
                 }
@@ -111,10 +118,18 @@ pub fn look_up(
                 .inner_join(api_keys::table)
                 .filter(api_key_secrets::id.eq(t.secret_id))
                 .filter(api_keys::id.eq(t.api_key_id))
-                .select((api_key_secrets::retires_at, ApiKey::as_select()))
-                .first::<(Option<chrono::NaiveDateTime>, ApiKey)>(conn)
+                .select((
+                    api_key_secrets::retires_at,
+                    api_key_secrets::retiring_since,
+                    ApiKey::as_select(),
+                ))
+                .first::<(
+                    Option<chrono::NaiveDateTime>,
+                    Option<chrono::NaiveDateTime>,
+                    ApiKey,
+                )>(conn)
                 .optional()?;
-            let Some((retires_at, key)) = row else {
+            let Some((retires_at, retiring_since, key)) = row else {
                 return Ok((None, Presented::Unknown));
             };
             let snap = snapshot(conn, key)?;
@@ -125,6 +140,7 @@ pub fn look_up(
                     secret: SecretUse {
                         secret_id: t.secret_id,
                         retires_at,
+                        retiring_since,
                     },
                     issued_at: t.issued_at,
                     expires_at: t.expires_at,

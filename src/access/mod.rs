@@ -9,6 +9,7 @@ mod decision;
 pub mod lookup;
 pub mod refusals;
 pub mod usage;
+pub mod usage_tally;
 
 pub use cache::KeyCache;
 pub use decision::{

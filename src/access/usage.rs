@@ -1,10 +1,13 @@
-//! Last used, recorded off the request path: a check only notes the use in
-//! memory; a background task (every `Settings.usage_flush_interval`, about
-//! a minute, and once more at shutdown) writes the latest use of each
-//! secret and of its key. So a secret's row is written at most once per
-//! interval however busy it is, and a verification never waits for a write.
-//! The same task drops access tokens past their expiry, which can never
-//! work again.
+//! Last used and the usage record, kept off the request path: a check only
+//! notes the call in memory (a map entry per secret and hour, see
+//! `usage_tally`); a background task (every `Settings.usage_flush_interval`,
+//! about a minute, and once more at shutdown) writes the latest use of each
+//! secret and of its key, and adds the hour's counters to `key_usage`. So a
+//! secret's rows are written at most once per interval however busy it is,
+//! and a verification never waits for a write. The same task rolls hourly
+//! counters older than 90 days into days, ends grace periods whose old
+//! secret has been idle as long as its admin asked ("Stop when idle"), and
+//! drops access tokens past their expiry, which can never work again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,17 +15,25 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::usage_tally::{hour_of, Call, Tally};
 use crate::db::{write_transaction, Db};
 use crate::error::AppError;
-use crate::models::key_secret;
+use crate::models::{key_secret, key_usage};
 use crate::schema::api_keys;
+
+#[derive(Default)]
+struct Pending {
+    /// secret id → (key id, latest authentic use).
+    last: HashMap<i64, (i64, NaiveDateTime)>,
+    /// (secret id, hour) → the hour's counters.
+    tallies: HashMap<(i64, NaiveDateTime), Tally>,
+}
 
 #[derive(Clone)]
 pub struct UsageRecorder {
     db: Db,
     clock: crate::clock::Clock,
-    /// secret id → (key id, latest use).
-    pending: Arc<Mutex<HashMap<i64, (i64, NaiveDateTime)>>>,
+    pending: Arc<Mutex<Pending>>,
 }
 
 impl UsageRecorder {
@@ -34,33 +45,56 @@ impl UsageRecorder {
         }
     }
 
-    /// Notes a use; costs a map insert.
-    pub fn record(&self, key_id: i64, secret_id: i64, at: NaiveDateTime) {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let e = p.entry(secret_id).or_insert((key_id, at));
+    fn note_last(p: &mut Pending, key_id: i64, secret_id: i64, at: NaiveDateTime) {
+        let e = p.last.entry(secret_id).or_insert((key_id, at));
         if e.1 < at {
             e.1 = at;
         }
     }
 
-    /// Writes every noted use and returns how many secrets were written.
-    /// On failure the uses are kept for the next flush.
-    pub async fn flush(&self) -> Result<usize, AppError> {
-        let batch: Vec<(i64, (i64, NaiveDateTime))> = {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            p.drain().collect()
-        };
-        if batch.is_empty() {
-            return Ok(0);
+    /// Notes an authentic use for last used; costs a map insert.
+    pub fn record(&self, key_id: i64, secret_id: i64, at: NaiveDateTime) {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        Self::note_last(&mut p, key_id, secret_id, at);
+    }
+
+    /// Notes a call made with a secret (allowed or refused) for the usage
+    /// record, and for last used when `authentic`; costs a map update.
+    pub fn record_call(&self, call: &Call<'_>, authentic: bool) {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if authentic {
+            Self::note_last(&mut p, call.key_id, call.secret_id, call.at);
         }
-        let n = batch.len();
-        let written = batch.clone();
+        let t = p
+            .tallies
+            .entry((call.secret_id, hour_of(call.at)))
+            .or_insert_with(|| Tally {
+                key_id: call.key_id,
+                entries: Vec::new(),
+            });
+        t.add(call);
+    }
+
+    /// Writes every noted use and counter, then does the task's upkeep
+    /// (roll-up, idle grace periods). Returns how many secrets' last use
+    /// was written. On failure the uses are kept for the next flush.
+    pub async fn flush(&self) -> Result<usize, AppError> {
+        let (last, tallies) = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let last: Vec<(i64, (i64, NaiveDateTime))> = p.last.drain().collect();
+            let tallies: Vec<((i64, NaiveDateTime), Tally)> = p.tallies.drain().collect();
+            (last, tallies)
+        };
+        let n = last.len();
+        let now = self.clock.now();
+        let batch = (last.clone(), tallies.clone());
         let r = self
             .db
             .run(move |c| {
                 write_transaction(c, |c| {
+                    let (last, tallies) = &batch;
                     let mut per_key: HashMap<i64, NaiveDateTime> = HashMap::new();
-                    for (secret_id, (key_id, at)) in &written {
+                    for (secret_id, (key_id, at)) in last {
                         key_secret::touch(c, *secret_id, *at)?;
                         let e = per_key.entry(*key_id).or_insert(*at);
                         if *e < *at {
@@ -78,6 +112,11 @@ impl UsageRecorder {
                         .set(api_keys::last_used_at.eq(at))
                         .execute(c)?;
                     }
+                    for ((secret_id, hour), tally) in tallies {
+                        key_usage::add_hour(c, *secret_id, *hour, tally)?;
+                    }
+                    key_usage::roll_up(c, now)?;
+                    crate::keys::stop_idle_secrets(c, now)?;
                     Ok::<_, AppError>(())
                 })
             })
@@ -85,8 +124,17 @@ impl UsageRecorder {
         match r {
             Ok(()) => Ok(n),
             Err(e) => {
-                for (secret_id, (key_id, at)) in batch {
-                    self.record(key_id, secret_id, at);
+                let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+                for (secret_id, (key_id, at)) in last {
+                    Self::note_last(&mut p, key_id, secret_id, at);
+                }
+                for (k, t) in tallies {
+                    match p.tallies.get_mut(&k) {
+                        Some(mine) => mine.merge(t),
+                        None => {
+                            p.tallies.insert(k, t);
+                        }
+                    }
                 }
                 Err(e)
             }

@@ -10,12 +10,14 @@ use base64::Engine;
 
 use super::error::ApiError;
 use super::ApiData;
+use crate::access::usage_tally::Call;
+use crate::access::SecretUse;
 use crate::access::{
     self, decide, AccessRequest, Checked, Decision, KeySnapshot, Presented, ReasonCode, RefusedKey,
 };
 use crate::crypto::constant_time_eq;
 use crate::domain::secret::{check_format, Format};
-use crate::domain::{Action, Function, KeyKind};
+use crate::domain::{Action, Function, Grant, KeyKind};
 use crate::throttle::{retry_after_secs, Key, Scope};
 
 /// What the Authorization header holds.
@@ -152,6 +154,9 @@ pub struct Checked2 {
     pub decision: Decision,
     /// The codes of the key's stores (None: all, or not asked for).
     pub store_codes: Option<Vec<String>>,
+    /// What was asked, for the usage record.
+    pub request: AccessRequest,
+    pub store_code: Option<String>,
 }
 
 /// Checks one presented credential (secret or token) for `request`.
@@ -172,9 +177,12 @@ pub async fn check(
             presented: Presented::Malformed,
             decision: decide(None, &Presented::Malformed, &request, now),
             store_codes: None,
+            request,
+            store_code,
         });
     }
     let client_id = client_id.map(str::to_owned);
+    let asked_store = store_code.clone();
     // The cache first (state, not verdicts: `decide` below still runs with
     // this request's `now`); the database only for what it does not hold.
     let cache = data.cache.clone();
@@ -263,15 +271,76 @@ pub async fn check(
         presented,
         decision,
         store_codes,
+        request,
+        store_code: asked_store,
     })
 }
 
 impl Checked2 {
-    /// Notes an authentic use for last used (off the request path).
-    pub fn note_use(&self, data: &ApiData) {
-        if let (Some(s), Some(secret_id)) = (&self.snapshot, self.decision.secret_id) {
-            data.usage.record(s.key_id, secret_id, data.clock.now());
+    /// The secret generation presented (a token's: the one it came from).
+    pub fn secret(&self) -> Option<&SecretUse> {
+        match &self.presented {
+            Presented::Secret(s) => Some(s),
+            Presented::Token(t) => Some(&t.secret),
+            _ => None,
         }
+    }
+
+    /// Notes the use of the caller's own credential (`note_call`) and, when
+    /// its secret is in a grace period, marks the answer for the
+    /// Deprecation and Sunset headers.
+    pub fn note_use(&self, data: &ApiData, req: &HttpRequest) {
+        self.note_call(data, req);
+        if self.decision.secret_id.is_some() {
+            if let Some((since, until)) = self.grace(data.clock.now()) {
+                super::grace_headers::mark(req, super::grace_headers::InGrace { since, until });
+            }
+        }
+    }
+
+    /// Notes the call for the usage record, and an authentic use for last
+    /// used (both in memory; written off the request path).
+    pub fn note_call(&self, data: &ApiData, req: &HttpRequest) {
+        let (Some(s), Some(secret)) = (&self.snapshot, self.secret()) else {
+            return;
+        };
+        let ip = data.throttle.address_of(req).to_string();
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        let r = &self.request;
+        let grant = r
+            .function
+            .map(|f| Grant::new(f, r.action.unwrap_or(Action::View)));
+        let method = match (&r.method, r.route.as_ref().or(r.path.as_ref())) {
+            (Some(m), Some(p)) => Some((m.as_str(), p.as_str())),
+            _ => None,
+        };
+        let call = Call {
+            key_id: s.key_id,
+            secret_id: secret.secret_id,
+            at: data.clock.now(),
+            code: self.decision.code,
+            ip: Some(&ip),
+            user_agent,
+            grant,
+            store: self.store_code.as_deref(),
+            method,
+        };
+        data.usage
+            .record_call(&call, self.decision.secret_id.is_some());
+    }
+
+    /// The grace period the presented secret is in at `now`: (when it
+    /// began, when it ends), for the Deprecation and Sunset headers.
+    pub fn grace(
+        &self,
+        now: chrono::NaiveDateTime,
+    ) -> Option<(chrono::NaiveDateTime, chrono::NaiveDateTime)> {
+        let s = self.secret()?;
+        let end = s.retires_at.filter(|t| *t > now)?;
+        Some((s.retiring_since.unwrap_or(now), end))
     }
 }
 
@@ -334,7 +403,7 @@ pub async fn caller(
         }
     };
     audit_refusal(data, req, &c, endpoint);
-    c.note_use(data);
+    c.note_use(data, req);
     match (c.decision.code, c.snapshot) {
         (ReasonCode::Valid, Some(s)) if s.kind == KeyKind::Rest => {
             attempt.succeeded(data).await?;

@@ -5,6 +5,7 @@
 
 pub mod credentials;
 pub mod error;
+pub mod grace_headers;
 pub mod graphql;
 mod oauth;
 pub mod openapi;

@@ -89,7 +89,7 @@ async fn client(
     )
     .await?;
     audit_refusal(data, req, &c, endpoint);
-    c.note_use(data);
+    c.note_use(data, req);
     match (c.decision.is_valid(), c.snapshot, c.decision.secret_id) {
         (true, Some(s), Some(secret_id)) if s.kind == KeyKind::Rest => {
             attempt.succeeded(data).await?;

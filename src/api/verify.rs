@@ -140,7 +140,8 @@ pub async fn verify(
     let request_named_a_call = request.method.is_some();
     let c = check(&data, &body.key, None, request, store_code, true).await?;
     audit_refusal(&data, &req, &c, "verify");
-    c.note_use(&data);
+    // The key asked about, not the caller: no headers for its grace.
+    c.note_call(&data, &req);
     let code = c.decision.code;
     let mut out = json!({ "valid": c.decision.is_valid(), "code": code.code() });
     if request_named_a_call {
@@ -155,6 +156,14 @@ pub async fn verify(
             }),
             None => Value::Null,
         };
+    }
+    if let Some((_, until)) = c
+        .grace(data.clock.now())
+        .filter(|_| c.decision.secret_id.is_some())
+    {
+        out["sunset"] = json!(until
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
     if let Some(s) = &c.snapshot {
         let grants = match &c.presented {

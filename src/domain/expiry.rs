@@ -131,6 +131,56 @@ impl Grace {
     }
 }
 
+/// "Stop the old secret when it has been idle for …" (issue 13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdleStop {
+    Minutes15,
+    Hour1,
+    Hours24,
+}
+
+impl IdleStop {
+    pub const ALL: [IdleStop; 3] = [Self::Minutes15, Self::Hour1, Self::Hours24];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Minutes15 => "15m",
+            Self::Hour1 => "1h",
+            Self::Hours24 => "24h",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Minutes15 => "15 minutes",
+            Self::Hour1 => "1 hour",
+            Self::Hours24 => "24 hours",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|g| g.code() == raw.trim())
+            .ok_or_else(|| {
+                "Choose how long the old secret must be idle: 15 minutes, 1 hour or 24 hours."
+                    .to_string()
+            })
+    }
+
+    pub fn secs(self) -> i64 {
+        match self {
+            Self::Minutes15 => 15 * 60,
+            Self::Hour1 => 3600,
+            Self::Hours24 => 24 * 3600,
+        }
+    }
+
+    pub fn from_secs(secs: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.secs() == secs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ pub mod store;
 mod username;
 pub mod visible;
 
-pub use expiry::{ExpiryChoice, Grace};
+pub use expiry::{ExpiryChoice, Grace, IdleStop};
 pub use key_kind::KeyKind;
 pub use key_name::KeyName;
 pub use password::Password;

@@ -47,7 +47,7 @@ pub fn refresh(
         .map(|s| s.prefix);
     let stopped_earlier = key_secret::stop_retiring(conn, id, now)? > 0;
     let old_retires_at = now + grace.duration();
-    key_secret::retire_current(conn, id, old_retires_at)?;
+    key_secret::retire_current(conn, id, now, old_retires_at)?;
     key_secret::insert(
         conn,
         &NewKeySecret {

@@ -363,6 +363,16 @@ pub fn list_counting_to(
 }
 
 /// The key `id` if it is of `kind`; a key of the other tab is not found.
+/// The kind of the key `id`, if it exists.
+pub fn kind_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<KeyKind>> {
+    let kind: Option<String> = api_keys::table
+        .find(id)
+        .select(api_keys::kind)
+        .first(conn)
+        .optional()?;
+    Ok(kind.and_then(|k| KeyKind::parse(&k)))
+}
+
 pub fn find(conn: &mut DbConnection, kind: KeyKind, id: i64) -> QueryResult<Option<ApiKey>> {
     api_keys::table
         .find(id)

@@ -89,6 +89,8 @@ pub mod action {
     pub const KEY_REFRESHED: &str = "key.refreshed";
     pub const KEY_OLD_SECRET_STOPPED: &str = "key.old_secret_stopped";
     pub const KEY_DELETED: &str = "key.deleted";
+    /// A grace period extended, or set to stop the old secret once idle.
+    pub const KEY_GRACE_CHANGED: &str = "key.grace_changed";
     pub const STORE_CREATED: &str = "store.created";
     pub const STORE_RENAMED: &str = "store.renamed";
     pub const STORE_DELETED: &str = "store.deleted";
@@ -115,7 +117,7 @@ pub mod action {
     pub const KEYS_BULK_UNDONE: &str = "keys.bulk_undone";
 
     /// Every action with its label, in the order the filter offers them.
-    pub const ALL: [(&str, &str); 22] = [
+    pub const ALL: [(&str, &str); 23] = [
         (KEY_CREATED, "Key created"),
         (KEY_EDITED, "Key edited"),
         (KEY_REFRESHED, "Key refreshed"),
@@ -138,6 +140,7 @@ pub mod action {
         (KEY_FOUND_BY_SECRET, "Key looked up by secret"),
         (KEYS_BULK_CHANGED, "Keys changed in bulk"),
         (KEYS_BULK_UNDONE, "Bulk change undone"),
+        (KEY_GRACE_CHANGED, "Grace period changed"),
     ];
 
     pub fn label(code: &str) -> &str {

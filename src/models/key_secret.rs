@@ -19,6 +19,11 @@ pub struct KeySecret {
     pub created_at: NaiveDateTime,
     pub retires_at: Option<NaiveDateTime>,
     pub last_used_at: Option<NaiveDateTime>,
+    /// When its grace period began (the refresh that made it retiring).
+    pub retiring_since: Option<NaiveDateTime>,
+    /// "Stop when idle for …": the flush task ends the grace once the
+    /// secret has had no call for this many seconds.
+    pub stop_when_idle_secs: Option<i64>,
 }
 
 /// Where a secret is in its life at a given moment.
@@ -111,6 +116,7 @@ pub fn stop_retiring(
 pub fn retire_current(
     conn: &mut DbConnection,
     key_id: i64,
+    now: NaiveDateTime,
     retires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     crate::access::cache::note_change();
@@ -119,7 +125,10 @@ pub fn retire_current(
             .filter(api_key_secrets::api_key_id.eq(key_id))
             .filter(api_key_secrets::retires_at.is_null()),
     )
-    .set(api_key_secrets::retires_at.eq(retires_at))
+    .set((
+        api_key_secrets::retires_at.eq(retires_at),
+        api_key_secrets::retiring_since.eq(now),
+    ))
     .execute(conn)
 }
 
@@ -134,4 +143,60 @@ pub fn touch(conn: &mut DbConnection, secret_id: i64, at: NaiveDateTime) -> Quer
     )
     .set(api_key_secrets::last_used_at.eq(at))
     .execute(conn)
+}
+
+/// The key's secret in its grace period at `now`, if any.
+pub fn retiring_of_key(
+    conn: &mut DbConnection,
+    key_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<KeySecret>> {
+    api_key_secrets::table
+        .filter(api_key_secrets::api_key_id.eq(key_id))
+        .filter(api_key_secrets::retires_at.gt(now))
+        .select(KeySecret::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Sets "stop when idle for `secs`" on the key's retiring secret.
+pub fn set_idle_stop(
+    conn: &mut DbConnection,
+    key_id: i64,
+    now: NaiveDateTime,
+    secs: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_key_secrets::table
+            .filter(api_key_secrets::api_key_id.eq(key_id))
+            .filter(api_key_secrets::retires_at.gt(now)),
+    )
+    .set(api_key_secrets::stop_when_idle_secs.eq(secs))
+    .execute(conn)
+}
+
+/// Moves the end of the key's grace period to `until`.
+pub fn set_grace_end(
+    conn: &mut DbConnection,
+    key_id: i64,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<usize> {
+    crate::access::cache::note_change();
+    diesel::update(
+        api_key_secrets::table
+            .filter(api_key_secrets::api_key_id.eq(key_id))
+            .filter(api_key_secrets::retires_at.gt(now)),
+    )
+    .set(api_key_secrets::retires_at.eq(until))
+    .execute(conn)
+}
+
+/// Secrets in their grace period that should stop once idle.
+pub fn with_idle_stop(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<KeySecret>> {
+    api_key_secrets::table
+        .filter(api_key_secrets::retires_at.gt(now))
+        .filter(api_key_secrets::stop_when_idle_secs.is_not_null())
+        .select(KeySecret::as_select())
+        .load(conn)
 }

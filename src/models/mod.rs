@@ -12,6 +12,7 @@ pub mod key_grant;
 pub mod key_method;
 pub mod key_search;
 pub mod key_secret;
+pub mod key_usage;
 pub mod session;
 pub mod setting;
 pub mod store;

@@ -48,7 +48,7 @@ async fn the_confirmation_names_the_keys_and_their_count_and_deletes_nothing() {
             Some("Delete 2 API keys?")
         );
         let names: Vec<String> = page
-            .select(&sel("ul.delete-list li"))
+            .select(&sel("ul.delete-list li .delete-name"))
             .map(|li| li.text().collect::<String>().trim().to_owned())
             .collect();
         assert_eq!(names, ["alpha", "zulu"]);

@@ -89,7 +89,7 @@ pub async fn authenticate(data: &ApiData, req: &HttpRequest) -> Result<Caller, G
     let format = check_format(&raw).ok();
     let c = credentials::check(data, &raw, None, request(None, None), None, false).await?;
     audit_refusal(data, req, &c, ENDPOINT);
-    c.note_use(data);
+    c.note_use(data, req);
     let code = c.decision.code;
     match (code, c.snapshot) {
         (ReasonCode::Valid, Some(snapshot)) => Ok(Caller {

@@ -282,7 +282,7 @@ pub async fn authorize(
     let scoped = if op.store_scoped { store_code } else { None };
     let c = check(data, &token, None, request, scoped, true).await?;
     audit_refusal(data, req, &c, op.id);
-    c.note_use(data);
+    c.note_use(data, req);
     let code = c.decision.code;
     let (Some(key), Presented::Token(t)) = (c.snapshot, c.presented) else {
         return Err(unauthenticated(code.code(), why(code)).into());

@@ -57,7 +57,8 @@ pub struct ConfirmDelete {
     pub kind: KeyKind,
     pub dialog: bool,
     pub csrf: String,
-    pub keys: Vec<(i64, String)>,
+    /// (id, name, what deleting it breaks).
+    pub keys: Vec<(i64, String, String)>,
 }
 
 impl ConfirmDelete {
@@ -71,17 +72,39 @@ impl ConfirmDelete {
 
 use crate::keys::delete::GONE;
 
+/// Each key with the words for what deleting it breaks.
+fn with_impact(
+    c: &mut crate::db::DbConnection,
+    keys: Vec<(i64, String)>,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<(i64, String, String)>, AppError> {
+    let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+    let impacts = super::impact::of_keys(c, &ids, now)?;
+    Ok(keys
+        .into_iter()
+        .map(|(id, name)| {
+            let text = impacts.get(&id).cloned().unwrap_or_default().text(now);
+            (id, name, text)
+        })
+        .collect())
+}
+
 pub async fn confirm(
     req: HttpRequest,
     ctx: PageCtx,
     db: web::Data<Db>,
+    state: web::Data<AppState>,
     KindPath(kind): KindPath,
     Form(sel): Form<Selection>,
 ) -> Result<HttpResponse, AppError> {
     let ids = sel.ids()?;
     let wanted = ids.len();
+    let now = state.clock.now();
     let keys = db
-        .run(move |c| Ok(api_key::names_of(c, kind, &ids)?))
+        .run(move |c| {
+            let keys = api_key::names_of(c, kind, &ids)?;
+            with_impact(c, keys, now)
+        })
         .await?;
     if keys.len() != wanted {
         return Err(AppError::NotFound(GONE.into()));
@@ -100,11 +123,16 @@ pub async fn confirm_one(
     req: HttpRequest,
     ctx: PageCtx,
     db: web::Data<Db>,
+    state: web::Data<AppState>,
     path: super::KeyPath,
 ) -> Result<HttpResponse, AppError> {
     let (kind, id) = (path.kind, path.id);
+    let now = state.clock.now();
     let keys = db
-        .run(move |c| Ok(api_key::names_of(c, kind, &[id])?))
+        .run(move |c| {
+            let keys = api_key::names_of(c, kind, &[id])?;
+            with_impact(c, keys, now)
+        })
         .await?;
     if keys.is_empty() {
         return Err(AppError::not_found("That API key"));

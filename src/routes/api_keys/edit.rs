@@ -62,6 +62,8 @@ pub struct EditForm {
     pub notice: Option<String>,
     /// The key's last events (`templates/audit/_key_history.html`).
     pub history: KeyHistory,
+    /// During a grace period: the rotation cockpit (`_cockpit.html`).
+    pub cockpit: Option<super::cockpit::Cockpit>,
 }
 
 impl EditForm {
@@ -127,6 +129,7 @@ impl EditForm {
             no_permissions: !kind.is_graphql() && st.grants.is_empty(),
             notice: None,
             history,
+            cockpit: None,
         }
     }
 }
@@ -143,6 +146,21 @@ pub async fn load(db: &Db, kind: KeyKind, id: i64) -> Result<(KeyState, Lists), 
     .await
 }
 
+/// The rotation cockpit of the key, when a grace period runs.
+pub async fn cockpit_of(
+    db: &Db,
+    kind: KeyKind,
+    id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<super::cockpit::Cockpit>, AppError> {
+    db.run(move |c| {
+        let secrets = crate::models::key_secret::of_key(c, id)?;
+        let _ = kind;
+        super::cockpit::load(c, &secrets, now)
+    })
+    .await
+}
+
 pub async fn show(
     req: HttpRequest,
     ctx: PageCtx,
@@ -150,8 +168,10 @@ pub async fn show(
     state: web::Data<AppState>,
     path: KeyPath,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let (st, lists) = load(&db, path.kind, path.id).await?;
-    let form = EditForm::new(&req, ctx, st, lists, &state.catalogue, state.clock.now());
+    let mut form = EditForm::new(&req, ctx, st, lists, &state.catalogue, now);
+    form.cockpit = cockpit_of(&db, path.kind, path.id, now).await?;
     dialog(&req, form.title(), &form, StatusCode::OK)
 }
 

@@ -6,11 +6,13 @@
 pub mod bulk;
 mod bulk_input;
 mod bulk_undo;
+pub mod cockpit;
 pub mod create;
 pub mod delete;
 pub mod edit;
 pub mod find;
 mod form;
+mod impact;
 mod life;
 pub mod list;
 mod methods;
@@ -68,6 +70,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/{kind}/{id}/stop-old-secret")
                     .wrap(owner())
                     .route(web::post().to(refresh::stop_old)),
+            )
+            .service(
+                web::resource("/{kind}/{id}/grace/stop-when-idle")
+                    .wrap(owner())
+                    .route(web::post().to(cockpit::stop_when_idle)),
+            )
+            .service(
+                web::resource("/{kind}/{id}/grace/extend")
+                    .wrap(owner())
+                    .route(web::post().to(cockpit::extend)),
             )
             .service(
                 web::resource("/{kind}/{id}/delete")

@@ -188,6 +188,7 @@ pub async fn stop_old(
     }
     let (st, lists) = edit::load(&db, kind, id).await?;
     let mut form = EditForm::new(&req, ctx, st, lists, &state.catalogue, now);
+    form.cockpit = edit::cockpit_of(&db, kind, id, now).await?;
     form.notice = Some(if stopped {
         "The old secret was stopped: only the current one works now.".into()
     } else {
