@@ -144,6 +144,30 @@ fn doc(op: &Operation) -> Doc {
             &[],
             false,
         ),
+        "createChannel" => d(
+            "Add a sales channel",
+            "Sales channels",
+            Some("ChannelName"),
+            (201, "Channel"),
+            &[],
+            true,
+        ),
+        "renameChannel" => d(
+            "Rename a sales channel",
+            "Sales channels",
+            Some("ChannelName"),
+            (200, "Channel"),
+            &[],
+            false,
+        ),
+        "deleteChannel" => d(
+            "Delete a sales channel (refused with 409 while keys are tied to it)",
+            "Sales channels",
+            None,
+            (204, ""),
+            &[],
+            false,
+        ),
         _ => d(
             "Get a sales channel",
             "Sales channels",
@@ -204,6 +228,12 @@ fn operation(op: &Operation) -> Value {
     );
     if op.path.contains('{') {
         responses.insert("404".into(), problem("No such id"));
+    }
+    if op.method != "GET" && matches!(d.tag, "Stores" | "Sales channels") {
+        responses.insert(
+            "409".into(),
+            problem("conflict: the name or code is taken, or keys are tied to the channel"),
+        );
     }
     if d.body.is_some() {
         responses.insert("400".into(), problem("Malformed JSON"));
@@ -298,7 +328,8 @@ fn components() -> Value {
             "StoreCreate": obj(json!({ "name": { "type": "string" }, "code": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$" } }), &["name", "code"]),
             "StoreRename": obj(json!({ "name": { "type": "string" } }), &["name"]),
             "Channel": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "created_at": time } },
-            "ChannelList": list("Channel")
+            "ChannelList": list("Channel"),
+            "ChannelName": obj(json!({ "name": { "type": "string", "maxLength": 100 } }), &["name"])
         }
     })
 }

@@ -18,6 +18,7 @@ mod headers;
 mod health;
 mod helpers;
 mod key_api;
+mod key_api_channels;
 mod key_api_docs;
 mod key_api_support;
 mod key_cache;
