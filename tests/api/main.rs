@@ -20,6 +20,7 @@ mod helpers;
 mod key_api;
 mod key_api_channels;
 mod key_api_docs;
+mod key_api_scoping;
 mod key_api_support;
 mod key_cache;
 mod keys_access;
