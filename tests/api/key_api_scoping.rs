@@ -70,9 +70,9 @@ async fn a_store_limited_key_sees_only_keys_and_events_within_its_stores() {
     let rp = ["role-permission:view"];
     let limited = rest(&app, "Limited", &rp, Some(&["berlin", "munich"])).await;
     let everywhere = rest(&app, "Everywhere", &rp, None).await;
-    rest(&app, "Berlin only", &[], Some(&["berlin"])).await;
+    let berlin_only = rest(&app, "Berlin only", &[], Some(&["berlin"])).await;
     rest(&app, "Munich only", &[], Some(&["munich"])).await;
-    rest(&app, "Hamburg only", &[], Some(&["hamburg"])).await;
+    let hamburg_only = rest(&app, "Hamburg only", &[], Some(&["hamburg"])).await;
     rest(
         &app,
         "Berlin and Hamburg",
@@ -121,6 +121,17 @@ async fn a_store_limited_key_sees_only_keys_and_events_within_its_stores() {
         assert_eq!(s, 200, "{body}");
         assert_eq!(&names(&body["items"], "name"), want);
         assert_eq!(body["total"], want.len());
+    }
+    // One key: what the list does not show is not found.
+    let t = access_token(&app, &limited).await;
+    for (id, status) in [
+        (berlin_only.id, 200),
+        (hamburg_only.id, 404),
+        (everywhere.id, 404),
+    ] {
+        let path = format!("/api/v1/keys/{id}");
+        let (s, p) = answer(call(&app, &t, Method::GET, &path, None).await).await;
+        assert_eq!(s, status, "{path}: {p}");
     }
     // GraphQL apiKeys: the same rule, the same keys.
     let q = "{ apiKeys(filter: { kind: REST }) { total nodes { name } } }";

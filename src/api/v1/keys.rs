@@ -147,12 +147,18 @@ pub async fn get(
     data: web::Data<ApiData>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    authorize(&data, &req, &GET_KEY, None).await?;
+    let caller = authorize(&data, &req, &GET_KEY, None).await?;
     let id = parse_id(&path)?;
+    let seer = caller.key.stores.clone();
     let body = data
         .db
         .run(move |c| {
             let st = load_any(c, id)?;
+            // What the list would not show is not found (as another
+            // tenant's key would be).
+            if !st.stores.is_within(&seer) {
+                return Err(AppError::not_found("That key"));
+            }
             key_json(c, &st)
         })
         .await?;
