@@ -3,7 +3,8 @@
 //! `x-keydesk-action` and `x-keydesk-store-scoped` come from the very
 //! entries the handlers' access checks use, so the document cannot drift
 //! from what is enforced. Served at `/api/v1/openapi.json`; the method
-//! catalogue reads `openapi_document()`.
+//! catalogue reads `openapi_document()`. `POST /graphql` is in it too
+//! (`graphql::openapi`), so Allowed API Methods can name it.
 
 use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
@@ -341,6 +342,10 @@ pub fn openapi_document() -> Value {
         let entry = paths.entry(op.path).or_insert_with(|| json!({}));
         entry[op.method.to_ascii_lowercase()] = operation(op);
     }
+    let (gql_path, gql_item) = super::graphql::openapi::path_item();
+    paths.insert(gql_path.into(), gql_item);
+    let mut components = components();
+    components["securitySchemes"]["graphqlKey"] = super::graphql::openapi::security_scheme();
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -350,7 +355,7 @@ pub fn openapi_document() -> Value {
         },
         "servers": [{ "url": "/" }],
         "paths": paths,
-        "components": components(),
+        "components": components,
     })
 }
 

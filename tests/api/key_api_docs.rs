@@ -50,7 +50,7 @@ async fn the_openapi_document_describes_every_operation() {
     let mut ids = BTreeSet::new();
     let mut n = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
-        assert!(path.starts_with("/api/v1/"));
+        assert!(path.starts_with("/api/v1/") || path == "/graphql", "{path}");
         for (method, op) in item.as_object().unwrap() {
             n += 1;
             let what = format!("{method} {path}");
@@ -80,7 +80,12 @@ async fn the_openapi_document_describes_every_operation() {
             }
         }
     }
-    assert_eq!(n, keydesk::api::v1::OPERATIONS.len());
+    // The REST operations and POST /graphql.
+    assert_eq!(n, keydesk::api::v1::OPERATIONS.len() + 1);
+    assert_eq!(
+        doc["paths"]["/graphql"]["post"]["security"][0]["graphqlKey"],
+        serde_json::json!([])
+    );
     assert_eq!(
         doc["paths"]["/api/v1/stores/{code}"]["get"]["x-keydesk-store-scoped"],
         true
