@@ -5,6 +5,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod catalogue;
+pub mod channels;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -3,7 +3,8 @@
 //! `x-keydesk-action` and `x-keydesk-store-scoped` come from the very
 //! entries the handlers' access checks use, so the document cannot drift
 //! from what is enforced. Served at `/api/v1/openapi.json`; the method
-//! catalogue reads `openapi_document()`.
+//! catalogue reads `openapi_document()`. `POST /graphql` is in it too
+//! (`graphql::openapi`), so Allowed API Methods can name it.
 
 use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
@@ -144,6 +145,30 @@ fn doc(op: &Operation) -> Doc {
             &[],
             false,
         ),
+        "createChannel" => d(
+            "Add a sales channel",
+            "Sales channels",
+            Some("ChannelName"),
+            (201, "Channel"),
+            &[],
+            true,
+        ),
+        "renameChannel" => d(
+            "Rename a sales channel",
+            "Sales channels",
+            Some("ChannelName"),
+            (200, "Channel"),
+            &[],
+            false,
+        ),
+        "deleteChannel" => d(
+            "Delete a sales channel (refused with 409 while keys are tied to it)",
+            "Sales channels",
+            None,
+            (204, ""),
+            &[],
+            false,
+        ),
         _ => d(
             "Get a sales channel",
             "Sales channels",
@@ -204,6 +229,12 @@ fn operation(op: &Operation) -> Value {
     );
     if op.path.contains('{') {
         responses.insert("404".into(), problem("No such id"));
+    }
+    if op.method != "GET" && matches!(d.tag, "Stores" | "Sales channels") {
+        responses.insert(
+            "409".into(),
+            problem("conflict: the name or code is taken, or keys are tied to the channel"),
+        );
     }
     if d.body.is_some() {
         responses.insert("400".into(), problem("Malformed JSON"));
@@ -298,7 +329,8 @@ fn components() -> Value {
             "StoreCreate": obj(json!({ "name": { "type": "string" }, "code": { "type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$" } }), &["name", "code"]),
             "StoreRename": obj(json!({ "name": { "type": "string" } }), &["name"]),
             "Channel": { "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "created_at": time } },
-            "ChannelList": list("Channel")
+            "ChannelList": list("Channel"),
+            "ChannelName": obj(json!({ "name": { "type": "string", "maxLength": 100 } }), &["name"])
         }
     })
 }
@@ -310,6 +342,10 @@ pub fn openapi_document() -> Value {
         let entry = paths.entry(op.path).or_insert_with(|| json!({}));
         entry[op.method.to_ascii_lowercase()] = operation(op);
     }
+    let (gql_path, gql_item) = super::graphql::openapi::path_item();
+    paths.insert(gql_path.into(), gql_item);
+    let mut components = components();
+    components["securitySchemes"]["graphqlKey"] = super::graphql::openapi::security_scheme();
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -319,7 +355,7 @@ pub fn openapi_document() -> Value {
         },
         "servers": [{ "url": "/" }],
         "paths": paths,
-        "components": components(),
+        "components": components,
     })
 }
 

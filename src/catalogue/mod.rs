@@ -152,6 +152,8 @@ pub struct Block<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct Catalogue {
     operations: Vec<Operation>,
+    /// The platform's document as loaded (for the API Documentation page).
+    platform: Option<std::sync::Arc<Value>>,
 }
 
 /// Most operations a form may name (far more than any document has).
@@ -180,7 +182,16 @@ impl Catalogue {
                 operations.push(op);
             }
         }
-        Ok(Self { operations })
+        Ok(Self {
+            operations,
+            platform: None,
+        })
+    }
+
+    /// The platform's document given with `--platform-openapi`, as parsed
+    /// (YAML turned into JSON); None without one.
+    pub fn platform_document(&self) -> Option<&std::sync::Arc<Value>> {
+        self.platform.as_ref()
     }
 
     pub fn operations(&self) -> &[Operation] {
@@ -303,14 +314,16 @@ pub fn build(own: Option<&Value>, platform: Option<&Path>) -> Result<Catalogue, 
     if let Some(doc) = &platform_doc {
         docs.push((Source::Platform, doc));
     }
-    Catalogue::from_documents(&docs).map_err(|e| match platform {
+    let mut catalogue = Catalogue::from_documents(&docs).map_err(|e| match platform {
         Some(p) => format!(
             "--platform-openapi {}: {}",
             p.display(),
             e.replace(['\n', '\r'], " ")
         ),
         None => e,
-    })
+    })?;
+    catalogue.platform = platform_doc.map(std::sync::Arc::new);
+    Ok(catalogue)
 }
 
 #[cfg(test)]

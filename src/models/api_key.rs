@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::list_query::{ListParams, SortColumn, SortDir};
 use crate::domain::{AccessLevel, GrantSet, KeyKind, KeyRoleDefinition};
-use crate::schema::{api_key_roles, api_keys};
+use crate::schema::{api_key_roles, api_key_stores, api_keys};
+use diesel::dsl::{exists, not};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = api_keys)]
@@ -294,6 +295,55 @@ pub fn list(
     list_counting_to(conn, kind, p, now, COUNT_BOUND)
 }
 
+/// Keys whose store access lies within the individual stores `ids`: the
+/// SQL form of `StoreAccess::is_within` (an individual-stores key listing
+/// no store outside `ids`; never an all-stores key). What a store-limited
+/// key may see of other keys, as it may act only on those (`keys::Bound`).
+pub fn within_stores(
+    ids: Vec<i64>,
+) -> Box<dyn BoxableExpression<api_keys::table, MultiBackend, SqlType = diesel::sql_types::Bool>> {
+    Box::new(within_stores_expr(ids))
+}
+
+/// `within_stores` unboxed, for a subquery (a boxed expression cannot sit
+/// inside another query under the two-backend connection).
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn within_stores_expr(ids: Vec<i64>) -> _ {
+    let outside: Outside = api_key_stores::table
+        .filter(api_key_stores::api_key_id.eq(api_keys::id))
+        .filter(api_key_stores::store_id.ne_all(ids));
+    api_keys::all_stores.eq(false).and(not(exists(outside)))
+}
+
+/// A key's store rows outside a list (the subquery of `within_stores`).
+type Outside = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        api_key_stores::table,
+        diesel::dsl::Eq<api_key_stores::api_key_id, api_keys::id>,
+    >,
+    diesel::dsl::NeAll<api_key_stores::store_id, Vec<i64>>,
+>;
+
+/// `list` as a key with this store access sees it: a store-limited key
+/// only keys within its stores (`within_stores`).
+pub fn list_seen_by(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    p: &ListParams,
+    now: NaiveDateTime,
+    seer: &crate::domain::StoreAccess,
+) -> QueryResult<KeyPage> {
+    list_scoped(conn, kind, p, now, COUNT_BOUND, store_limit(seer))
+}
+
+/// The stores a store-limited key is limited to (None: all stores).
+pub fn store_limit(seer: &crate::domain::StoreAccess) -> Option<Vec<i64>> {
+    match seer {
+        crate::domain::StoreAccess::All => None,
+        crate::domain::StoreAccess::Individual(ids) => Some(ids.to_vec()),
+    }
+}
+
 /// `list` with the count's bound as a parameter, so tests can reach it with
 /// a few thousand keys.
 pub fn list_counting_to(
@@ -303,7 +353,28 @@ pub fn list_counting_to(
     now: NaiveDateTime,
     bound: i64,
 ) -> QueryResult<KeyPage> {
+    list_scoped(conn, kind, p, now, bound, None)
+}
+
+fn list_scoped(
+    conn: &mut DbConnection,
+    kind: KeyKind,
+    p: &ListParams,
+    now: NaiveDateTime,
+    bound: i64,
+    within: Option<Vec<i64>>,
+) -> QueryResult<KeyPage> {
     use super::key_search::Plan;
+    fn scope<'a>(
+        q: api_keys::BoxedQuery<'a, MultiBackend>,
+        within: &Option<Vec<i64>>,
+    ) -> api_keys::BoxedQuery<'a, MultiBackend> {
+        match within {
+            None => q,
+            Some(ids) => q.filter(within_stores(ids.clone())),
+        }
+    }
+    let scoped = |q| scope(q, &within);
     use api_keys::{active, created_at, expires_at, id, last_used_at, name_key, updated_at};
     // The count starts from whichever index narrows the filters most; the
     // page from the sort column's index (see `filtered`). It reads at most
@@ -311,7 +382,7 @@ pub fn list_counting_to(
     // keys match.
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
     let counted: i64 = CountOf(
-        filtered(kind, p, sqlite, None, Plan::FromMatches, now)
+        scoped(filtered(kind, p, sqlite, None, Plan::FromMatches, now))
             .select(api_keys::id)
             .limit(bound + 1),
     )
@@ -328,7 +399,14 @@ pub fn list_counting_to(
     } else {
         Plan::FromMatches
     };
-    let q = filtered(kind, p, sqlite, sqlite.then_some(p.sort), plan, now);
+    let q = scoped(filtered(
+        kind,
+        p,
+        sqlite,
+        sqlite.then_some(p.sort),
+        plan,
+        now,
+    ));
     let q = match (p.sort, p.dir) {
         (SortColumn::Name, SortDir::Asc) => q.order((name_key.asc(), id.asc())),
         (SortColumn::Name, SortDir::Desc) => q.order((name_key.desc(), id.desc())),

@@ -251,6 +251,44 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// `list` as a key with the store access `seer` sees it (all stores: all
+/// events): events about the keys it may see (`api_key::within_stores`)
+/// and about its stores, nothing else (users, sign-ins, other stores).
+pub fn list_seen_by(
+    conn: &mut DbConnection,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+    seer: &crate::domain::StoreAccess,
+) -> QueryResult<(Vec<AuditEvent>, i64)> {
+    let Some(ids) = super::api_key::store_limit(seer) else {
+        return list(conn, f, limit, offset);
+    };
+    let scoped = || {
+        use crate::schema::api_keys;
+        let keys = api_keys::table
+            .filter(super::api_key::within_stores_expr(ids.clone()))
+            .select(api_keys::id.nullable());
+        let stores: Vec<Option<i64>> = ids.iter().map(|id| Some(*id)).collect();
+        filtered(f).filter(
+            audit_events::target_type
+                .eq(TARGET_KEY)
+                .and(audit_events::target_id.eq_any(keys))
+                .or(audit_events::target_type
+                    .eq(TARGET_STORE)
+                    .and(audit_events::target_id.eq_any(stores))),
+        )
+    };
+    let total = scoped().count().get_result(conn)?;
+    let rows = scoped()
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(AuditEvent::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
 /// The last `n` events of one key, newest first (for its dialog).
 pub fn latest_of_key(conn: &mut DbConnection, key_id: i64, n: i64) -> QueryResult<Vec<AuditEvent>> {
     filtered(&AuditFilter {

@@ -37,10 +37,31 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Channel>> {
         .optional()
 }
 
-pub fn insert(conn: &mut DbConnection, new: &NewChannel<'_>) -> QueryResult<usize> {
+pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Channel>> {
+    channels::table
+        .filter(channels::name.eq(name))
+        .select(Channel::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewChannel<'_>) -> QueryResult<Channel> {
     diesel::insert_into(channels::table)
         .values(new)
-        .execute(conn)
+        .returning((channels::id, channels::name, channels::created_at))
+        .get_result(conn)
+}
+
+/// How many keys (of any kind) are tied to the channel `id`.
+pub fn keys_using(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
+    crate::schema::api_keys::table
+        .filter(crate::schema::api_keys::channel_id.eq(id))
+        .count()
+        .get_result(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(channels::table.find(id)).execute(conn)
 }
 
 pub fn rename(conn: &mut DbConnection, id: i64, name: &str) -> QueryResult<usize> {

@@ -53,6 +53,14 @@ const ASSETS: &[Asset] = &[
         "swagger-ui/swagger-ui-bundle.js",
         "text/javascript; charset=utf-8"
     ),
+    asset!(
+        "swagger-ui/swagger-ui-standalone-preset.js",
+        "text/javascript; charset=utf-8"
+    ),
+    asset!(
+        "swagger-ui/swagger-ui-standalone-preset.js.LICENSE.txt",
+        "text/plain; charset=utf-8"
+    ),
     asset!("swagger-ui/swagger-ui.css", "text/css; charset=utf-8"),
     asset!("swagger-ui/LICENSE", "text/plain; charset=utf-8"),
     asset!("swagger-ui/VERSION", "text/plain; charset=utf-8"),

@@ -362,8 +362,11 @@ async fn store_access_limits_what_the_key_sees() {
     let by_store = |s: &str| {
         format!(r#"{{ apiKeys(filter: {{ store: "{s}" }}) {{ total nodes {{ name }} }} }}"#)
     };
+    // A store-limited key sees only keys within its stores: itself here,
+    // not the all-stores key (see key_api_scoping).
     let (_, v) = run(&app, &limited.secret, &by_store("berlin")).await;
-    assert_eq!(v["data"]["apiKeys"]["total"], 2, "{v}");
+    assert_eq!(v["data"]["apiKeys"]["total"], 1, "{v}");
+    assert_eq!(v["data"]["apiKeys"]["nodes"][0]["name"], "Berlin shop");
     for s in ["hamburg", "nowhere", "Not A Code"] {
         let (status, v) = run(&app, &limited.secret, &by_store(s)).await;
         assert_eq!(status, 200);

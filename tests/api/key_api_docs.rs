@@ -50,7 +50,7 @@ async fn the_openapi_document_describes_every_operation() {
     let mut ids = BTreeSet::new();
     let mut n = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
-        assert!(path.starts_with("/api/v1/"));
+        assert!(path.starts_with("/api/v1/") || path == "/graphql", "{path}");
         for (method, op) in item.as_object().unwrap() {
             n += 1;
             let what = format!("{method} {path}");
@@ -80,7 +80,12 @@ async fn the_openapi_document_describes_every_operation() {
             }
         }
     }
-    assert_eq!(n, keydesk::api::v1::OPERATIONS.len());
+    // The REST operations and POST /graphql.
+    assert_eq!(n, keydesk::api::v1::OPERATIONS.len() + 1);
+    assert_eq!(
+        doc["paths"]["/graphql"]["post"]["security"][0]["graphqlKey"],
+        serde_json::json!([])
+    );
     assert_eq!(
         doc["paths"]["/api/v1/stores/{code}"]["get"]["x-keydesk-store-scoped"],
         true
@@ -145,4 +150,53 @@ async fn the_api_documentation_page_is_for_api_key_viewers_and_up() {
         "content-security-policy",
     );
     assert!(!other.contains("unsafe-inline"), "{other}");
+}
+
+#[tokio::test]
+async fn the_platforms_document_is_offered_beside_keydesks_when_loaded() {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/platform-openapi.yaml");
+    let loaded: Value = serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let app = crate::helpers::spawn_app_with(|s| s.platform_openapi = Some(path)).await;
+    let people = People::sign_in_everyone_on(app).await;
+    people
+        .get("/admin/api-docs/platform.json", Who::Viewer)
+        .await;
+    people.get("/admin/api-docs", Who::Viewer).await;
+    let (_, b) = people
+        .browsers
+        .iter()
+        .find(|(w, _)| *w == Who::Viewer)
+        .unwrap();
+    let resp = b.get("/admin/api-docs/platform.json").await;
+    assert_eq!(resp.status(), 200);
+    assert!(header(resp.headers(), "content-type").starts_with("application/json"));
+    let served: Value = resp.json().await.unwrap();
+    assert_eq!(served, loaded, "the document as loaded, as JSON");
+    let page = b.get("/admin/api-docs").await.text().await.unwrap();
+    for w in [
+        r#"data-platform-url="/admin/api-docs/platform.json""#,
+        "/static/swagger-ui/swagger-ui-standalone-preset.js",
+        r#"data-spec-url="/api/v1/openapi.json""#,
+    ] {
+        assert!(page.contains(w), "{w}");
+    }
+    assert_eq!(
+        b.get("/static/swagger-ui/swagger-ui-standalone-preset.js")
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn without_a_platform_document_the_page_shows_only_keydesks() {
+    let people = People::sign_in_everyone().await;
+    let b = &people.browsers.last().unwrap().1;
+    let page = b.get("/admin/api-docs").await.text().await.unwrap();
+    assert!(page.contains(r#"data-spec-url="/api/v1/openapi.json""#));
+    assert!(!page.contains("data-platform-url"), "no second document");
+    assert!(!page.contains("standalone-preset"));
+    let resp = b.get("/admin/api-docs/platform.json").await;
+    assert_eq!(resp.status(), 404);
 }

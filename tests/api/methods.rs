@@ -626,3 +626,80 @@ async fn verify_lists_a_keys_methods_and_without_a_platform_all_is_unchanged() {
     assert_eq!(r["operation"], Value::Null);
     assert_eq!(r["allowed_methods"], "all");
 }
+
+/// POST /graphql is a method of the catalogue (keydesk's own document): a
+/// method-limited GraphQL key calls /graphql only when it is chosen.
+#[tokio::test]
+async fn post_graphql_is_an_api_method_a_key_may_be_limited_to() {
+    let app = spawn().await;
+    let admin = crate::access_support::create_rest_key_with_grants(
+        &app,
+        "Admin",
+        &[
+            "role-permission:view",
+            "role-permission:create",
+            "shop-channel:view",
+        ],
+    )
+    .await;
+    let t = crate::access_support::access_token(&app, &admin).await;
+    let mut secrets = vec![];
+    for (name, methods) in [
+        ("Statuses only", json!([STATUSES])),
+        ("With GraphQL", json!([STATUSES, "POST /graphql"])),
+    ] {
+        let body = json!({
+            "kind": "graphql",
+            "name": name,
+            "roles": [{ "definition": "shop-channel", "level": "viewer" }],
+            "allowed_methods": methods,
+        });
+        let resp = app
+            .client
+            .post(app.url("/api/v1/keys"))
+            .bearer_auth(&t)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        let v: Value = resp.json().await.unwrap();
+        secrets.push(v["api_key"].as_str().unwrap().to_owned());
+    }
+    let ask = |secret: String| {
+        let app = &app;
+        async move {
+            let resp = app
+                .client
+                .post(app.url("/graphql"))
+                .bearer_auth(secret)
+                .json(&json!({ "query": "{ me { name } }" }))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, v) = ask(secrets[0].clone()).await;
+    assert_eq!(s, 403, "{v}");
+    assert_eq!(
+        v["errors"][0]["extensions"]["code"], "method_blocked",
+        "{v}"
+    );
+    let (s, v) = ask(secrets[1].clone()).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["data"]["me"]["name"], "With GraphQL");
+    // The dialogs offer it, in the Shop & channel block.
+    app.sign_in_as_owner().await;
+    let page = app
+        .get("/admin/api-keys/graphql/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("POST /graphql"),
+        "offered in Allowed API Methods"
+    );
+}

@@ -48,7 +48,11 @@ pub struct People {
 
 impl People {
     pub async fn sign_in_everyone() -> Self {
-        let app = spawn_app().await;
+        Self::sign_in_everyone_on(spawn_app().await).await
+    }
+
+    /// As `sign_in_everyone`, on an app started as the caller chose.
+    pub async fn sign_in_everyone_on(app: TestApp) -> Self {
         let mut browsers = Vec::new();
         for who in EVERYONE {
             let b = app.new_browser();

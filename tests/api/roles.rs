@@ -255,4 +255,13 @@ async fn changing_channels_needs_api_key_owner() {
         .await;
     assert!(names.contains(&"Renamed shop".to_string()), "{names:?}");
     assert!(!names.contains(&"Partner shop".to_string()), "{names:?}");
+    // The owner comes last: the others' attempts left the channel in place.
+    people
+        .post(&format!("/admin/channels/{id}/delete"), &[], Needs::Owner)
+        .await;
+    let gone = people
+        .app
+        .with_db(move |c| keydesk::models::channel::find(c, id).unwrap().is_none())
+        .await;
+    assert!(gone);
 }

@@ -1,7 +1,9 @@
 //! `apiKeys(filter, sort, page)` (function Role & permission: View): the
 //! back office's key list, through the same parser (`ListParams::parse`,
 //! so the same rules and messages) and the same query (`api_key::list`).
-//! A store filter is store-scoped: the key must reach that store.
+//! A store filter is store-scoped: the key must reach that store. A
+//! store-limited key sees only keys within its stores, as at
+//! `GET /api/v1/keys` (`api_key::list_seen_by`).
 
 use std::collections::HashMap;
 
@@ -233,11 +235,14 @@ impl ApiKeysQuery {
             };
             let params = ListParams::parse(&raw_query(&filter, sort.as_ref(), &page, store_id))
                 .map_err(bad_input)?;
-            let (p, now) = (params.clone(), c.now);
+            let (p, now, seer) = (params.clone(), c.now, c.snapshot.stores.clone());
             let (list, channels) = c
                 .data
                 .db
-                .run(move |conn| Ok((api_key::list(conn, kind, &p, now)?, channel::all(conn)?)))
+                .run(move |conn| {
+                    let list = api_key::list_seen_by(conn, kind, &p, now, &seer)?;
+                    Ok((list, channel::all(conn)?))
+                })
                 .await
                 .map_err(gql_err)?;
             let pages = page_count(list.total, params.per_page);

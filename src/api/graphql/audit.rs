@@ -125,16 +125,17 @@ impl AuditQuery {
                 per_page: page.size.map(|n| n.to_string()),
             })
             .map_err(bad_input)?;
-            let p = params.clone();
+            let (p, seer) = (params.clone(), c.snapshot.stores.clone());
             let (rows, total) = c
                 .data
                 .db
                 .run(move |conn| {
-                    Ok(audit::list(
+                    Ok(audit::list_seen_by(
                         conn,
                         &p.filter(),
                         i64::from(p.per_page),
                         p.offset(),
+                        &seer,
                     )?)
                 })
                 .await

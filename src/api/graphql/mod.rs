@@ -12,6 +12,7 @@ pub mod auth;
 mod error;
 mod explorer;
 mod me;
+pub mod openapi;
 pub mod schema;
 mod shop;
 

@@ -1,6 +1,7 @@
 //! `GET /api/v1/audit-events`: the history, newest first, with the audit
 //! page's filters (key, actor, action, from, to) and paging (at most 100 a
-//! page).
+//! page). A store-limited key sees the events about the keys and stores it
+//! may see (`audit::list_seen_by`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -54,7 +55,7 @@ fn moment(name: &str, raw: &Option<String>) -> Result<Option<chrono::NaiveDateTi
 }
 
 pub async fn list(req: HttpRequest, data: web::Data<ApiData>) -> Result<HttpResponse, Problem> {
-    authorize(&data, &req, &LIST_AUDIT, None).await?;
+    let caller = authorize(&data, &req, &LIST_AUDIT, None).await?;
     let q: AuditQuery = query(&req)?;
     let filter = AuditFilter {
         key_id: match &q.key_id {
@@ -68,9 +69,13 @@ pub async fn list(req: HttpRequest, data: web::Data<ApiData>) -> Result<HttpResp
     };
     let page = number("page", &q.page, 1, 1_000_000)?;
     let per_page = number("per_page", &q.per_page, 25, MAX_PER_PAGE)?;
+    let seer = caller.key.stores.clone();
     let (rows, total) = data
         .db
-        .run(move |c| Ok(audit::list(c, &filter, per_page, (page - 1) * per_page)?))
+        .run(move |c| {
+            let offset = (page - 1) * per_page;
+            Ok(audit::list_seen_by(c, &filter, per_page, offset, &seer)?)
+        })
         .await?;
     let items: Vec<Value> = rows
         .iter()

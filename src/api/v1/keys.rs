@@ -1,5 +1,6 @@
 //! Reading keys: `GET /api/v1/keys` (the page's filters, sort and paging,
-//! with a total) and `GET /api/v1/keys/{id}`; and the key's JSON shape the
+//! with a total; a store-limited key sees only the keys within its stores,
+//! those it may act on) and `GET /api/v1/keys/{id}`; and the key's JSON shape the
 //! write operations answer with too.
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -87,7 +88,7 @@ const LIST_PARAMS: [&str; 15] = [
 ];
 
 pub async fn list(req: HttpRequest, data: web::Data<ApiData>) -> Result<HttpResponse, Problem> {
-    authorize(&data, &req, &LIST_KEYS, None).await?;
+    let caller = authorize(&data, &req, &LIST_KEYS, None).await?;
     let pairs: Vec<(String, String)> = query(&req)?;
     if let Some((k, _)) = pairs
         .iter()
@@ -108,10 +109,10 @@ pub async fn list(req: HttpRequest, data: web::Data<ApiData>) -> Result<HttpResp
     let raw: RawListQuery = query(&req)?;
     let params = ListParams::parse(&raw).map_err(invalid_query)?;
     let now = data.clock.now();
-    let p = params.clone();
+    let (p, seer) = (params.clone(), caller.key.stores.clone());
     let page = data
         .db
-        .run(move |c| Ok(api_key::list(c, kind, &p, now)?))
+        .run(move |c| Ok(api_key::list_seen_by(c, kind, &p, now, &seer)?))
         .await?;
     let items: Vec<Value> = page
         .rows
@@ -146,12 +147,18 @@ pub async fn get(
     data: web::Data<ApiData>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    authorize(&data, &req, &GET_KEY, None).await?;
+    let caller = authorize(&data, &req, &GET_KEY, None).await?;
     let id = parse_id(&path)?;
+    let seer = caller.key.stores.clone();
     let body = data
         .db
         .run(move |c| {
             let st = load_any(c, id)?;
+            // What the list would not show is not found (as another
+            // tenant's key would be).
+            if !st.stores.is_within(&seer) {
+                return Err(AppError::not_found("That key"));
+            }
             key_json(c, &st)
         })
         .await?;

@@ -132,6 +132,30 @@ pub const GET_CHANNEL: Operation = op(
     View,
     false,
 );
+pub const CREATE_CHANNEL: Operation = op(
+    "createChannel",
+    "POST",
+    "/api/v1/channels",
+    SC,
+    Create,
+    false,
+);
+pub const RENAME_CHANNEL: Operation = op(
+    "renameChannel",
+    "PATCH",
+    "/api/v1/channels/{id}",
+    SC,
+    Edit,
+    false,
+);
+pub const DELETE_CHANNEL: Operation = op(
+    "deleteChannel",
+    "DELETE",
+    "/api/v1/channels/{id}",
+    SC,
+    Delete,
+    false,
+);
 
 /// Every operation of the REST Key API: the one table.
 pub const OPERATIONS: &[Operation] = &[
@@ -151,6 +175,9 @@ pub const OPERATIONS: &[Operation] = &[
     DELETE_STORE,
     LIST_CHANNELS,
     GET_CHANNEL,
+    CREATE_CHANNEL,
+    RENAME_CHANNEL,
+    DELETE_CHANNEL,
 ];
 
 /// The paths under `/api/v1`, each with its handlers.
@@ -184,8 +211,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(stores::rename))
                 .route(web::delete().to(stores::delete)),
         )
-        .service(web::resource("/v1/channels").route(web::get().to(channels::list)))
-        .service(web::resource("/v1/channels/{id}").route(web::get().to(channels::get)));
+        .service(
+            web::resource("/v1/channels")
+                .route(web::get().to(channels::list))
+                .route(web::post().to(channels::create)),
+        )
+        .service(
+            web::resource("/v1/channels/{id}")
+                .route(web::get().to(channels::get))
+                .route(web::patch().to(channels::rename))
+                .route(web::delete().to(channels::delete)),
+        );
 }
 
 /// The key behind an accepted request.

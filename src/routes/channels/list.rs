@@ -21,6 +21,8 @@ pub struct ChannelsPage {
     pub error: Option<String>,
     /// A rename that failed: which channel, what was typed, and why.
     pub rename: Option<(i64, String, String)>,
+    /// A refused delete: which channel and why (keys are tied to it).
+    pub delete_error: Option<(i64, String)>,
 }
 
 impl ChannelsPage {
@@ -29,6 +31,13 @@ impl ChannelsPage {
             .as_ref()
             .filter(|(i, _, _)| i == id)
             .map(|(_, _, e)| e.as_str())
+    }
+
+    pub fn delete_error(&self, id: &i64) -> Option<&str> {
+        self.delete_error
+            .as_ref()
+            .filter(|(i, _)| i == id)
+            .map(|(_, e)| e.as_str())
     }
 
     pub fn rename_value<'a>(&'a self, c: &'a Channel) -> &'a str {
@@ -48,6 +57,7 @@ impl ChannelsPage {
             new_name: String::new(),
             error: None,
             rename: None,
+            delete_error: None,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Sales channels a GraphQL key can be tied to: listed for API Key viewers,
-//! added and renamed by API Key owners.
+//! added, renamed and deleted (when no key is tied to them) by API Key
+//! owners.
 
 mod list;
 mod save;
@@ -18,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::scope("")
                     .wrap(Require::new(BackofficeRole::ApiKey, AccessLevel::Owner))
                     .route("", web::post().to(save::add))
-                    .route("/{id}", web::post().to(save::rename)),
+                    .route("/{id}", web::post().to(save::rename))
+                    .route("/{id}/delete", web::post().to(save::delete)),
             ),
     );
 }

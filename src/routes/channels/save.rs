@@ -1,17 +1,16 @@
-//! `POST /admin/channels` (add) and `POST /admin/channels/{id}` (rename).
-//! Names follow the same rules as key names and are unique.
+//! `POST /admin/channels` (add), `POST /admin/channels/{id}` (rename) and
+//! `POST /admin/channels/{id}/delete`. The rules live in `crate::channels`,
+//! shared with the Key API; here a refusal shows on the page again.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Deserialize;
 
 use super::list::ChannelsPage;
-use crate::db::Db;
+use crate::db::{write_transaction, Db};
 use crate::domain::KeyName;
 use crate::error::AppError;
-use crate::models::channel::{self, NewChannel};
-use crate::models::now_utc;
+use crate::state::AppState;
 use crate::web::{see_other, Form};
 
 #[derive(Deserialize)]
@@ -20,55 +19,52 @@ pub struct NameInput {
     name: String,
 }
 
-const TAKEN: &str = "A channel with this name exists already.";
-
-fn is_duplicate(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Database(DieselError::DatabaseError(
-            DatabaseErrorKind::UniqueViolation,
-            _
-        ))
-    )
-}
-
 async fn again(
     req: &HttpRequest,
     db: &Db,
+    status: StatusCode,
     fill: impl FnOnce(&mut ChannelsPage),
 ) -> Result<HttpResponse, AppError> {
     let mut page = ChannelsPage::load(req, db).await?;
     fill(&mut page);
     let mut resp = page.respond_to(req).map_into_boxed_body();
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    *resp.status_mut() = status;
     Ok(resp)
+}
+
+const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::bad_request("That is not a channel id: a channel id is a number."))
 }
 
 pub async fn add(
     req: HttpRequest,
     db: web::Data<Db>,
+    state: web::Data<AppState>,
     Form(input): Form<NameInput>,
 ) -> Result<HttpResponse, AppError> {
     let name = match KeyName::parse(&input.name) {
         Ok(n) => n,
-        Err(e) => return again(&req, &db, |p| (p.new_name, p.error) = (input.name, Some(e))).await,
+        Err(e) => {
+            return again(&req, &db, INVALID, |p| {
+                (p.new_name, p.error) = (input.name, Some(e))
+            })
+            .await
+        }
     };
+    let now = state.clock.now();
     let result = db
-        .run(move |c| {
-            Ok(channel::insert(
-                c,
-                &NewChannel {
-                    name: name.as_str(),
-                    created_at: now_utc(),
-                },
-            )?)
-        })
+        .run(move |c| write_transaction(c, |c| crate::channels::create(c, now, &name)))
         .await;
     match result {
         Ok(_) => Ok(see_other(&req, "/admin/channels")),
-        Err(e) if is_duplicate(&e) => {
-            again(&req, &db, |p| {
-                (p.new_name, p.error) = (input.name, Some(TAKEN.into()))
+        Err(AppError::Conflict(m)) => {
+            again(&req, &db, INVALID, |p| {
+                (p.new_name, p.error) = (input.name, Some(m))
             })
             .await
         }
@@ -82,22 +78,37 @@ pub async fn rename(
     path: web::Path<String>,
     Form(input): Form<NameInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.parse::<i64>().map_err(|_| {
-        AppError::bad_request("That is not a channel id: a channel id is a number.")
-    })?;
+    let id = parse_id(&path)?;
     let name = match KeyName::parse(&input.name) {
         Ok(n) => n,
-        Err(e) => return again(&req, &db, |p| p.rename = Some((id, input.name, e))).await,
+        Err(e) => return again(&req, &db, INVALID, |p| p.rename = Some((id, input.name, e))).await,
     };
     let result = db
-        .run(move |c| Ok(channel::rename(c, id, name.as_str())?))
+        .run(move |c| write_transaction(c, |c| crate::channels::rename(c, id, &name)))
         .await;
     match result {
-        Ok(0) => Err(AppError::not_found("That channel")),
         Ok(_) => Ok(see_other(&req, "/admin/channels")),
-        Err(e) if is_duplicate(&e) => {
-            again(&req, &db, |p| {
-                p.rename = Some((id, input.name, TAKEN.into()))
+        Err(AppError::Conflict(m)) => {
+            again(&req, &db, INVALID, |p| p.rename = Some((id, input.name, m))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let result = db
+        .run(move |c| write_transaction(c, |c| crate::channels::delete(c, id)))
+        .await;
+    match result {
+        Ok(_) => Ok(see_other(&req, "/admin/channels")),
+        Err(AppError::Conflict(m)) => {
+            again(&req, &db, StatusCode::CONFLICT, |p| {
+                p.delete_error = Some((id, m))
             })
             .await
         }
