@@ -4,6 +4,7 @@
 
 mod access_support;
 mod audit;
+mod audit_chain;
 mod auth;
 mod backup;
 mod busy;
