@@ -251,6 +251,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, middleware::plain_404))
                 .wrap(from_fn(middleware::log_request))
                 .wrap(from_fn(middleware::head_as_get))
+                .wrap(from_fn(crate::api::decision_id::attach))
                 .service(routes::health::healthz)
                 // The Key API: outside the session and CSRF scope below.
                 .configure(|cfg| crate::api::configure(cfg, api_data.clone()))

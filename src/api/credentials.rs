@@ -152,6 +152,9 @@ pub struct Checked2 {
     pub decision: Decision,
     /// The codes of the key's stores (None: all, or not asked for).
     pub store_codes: Option<Vec<String>>,
+    /// What was asked, as decided (for the refusal's record).
+    pub request: AccessRequest,
+    pub store_code: Option<String>,
 }
 
 /// Checks one presented credential (secret or token) for `request`.
@@ -172,9 +175,12 @@ pub async fn check(
             presented: Presented::Malformed,
             decision: decide(None, &Presented::Malformed, &request, now),
             store_codes: None,
+            request,
+            store_code,
         });
     }
     let client_id = client_id.map(str::to_owned);
+    let asked_store = store_code.clone();
     // The cache first (state, not verdicts: `decide` below still runs with
     // this request's `now`); the database only for what it does not hold.
     let cache = data.cache.clone();
@@ -263,6 +269,8 @@ pub async fn check(
         presented,
         decision,
         store_codes,
+        request,
+        store_code: asked_store,
     })
 }
 
@@ -275,12 +283,19 @@ impl Checked2 {
     }
 }
 
-/// Records a refusal (rate-limited) unless the decision allowed.
-pub fn audit_refusal(data: &ApiData, req: &HttpRequest, c: &Checked2, endpoint: &'static str) {
+/// Records a refusal (rate-limited) unless the decision allowed, and
+/// returns its decision id, also kept on the request for the response
+/// (`decision_id::attach`).
+pub fn audit_refusal(
+    data: &ApiData,
+    req: &HttpRequest,
+    c: &Checked2,
+    endpoint: &'static str,
+) -> Option<String> {
     if c.decision.is_valid() {
-        return;
+        return None;
     }
-    data.refusals.refused(
+    let id = data.refusals.refused(
         data.clock.now(),
         c.decision.code,
         c.snapshot.as_ref().map(|s| RefusedKey {
@@ -289,7 +304,11 @@ pub fn audit_refusal(data: &ApiData, req: &HttpRequest, c: &Checked2, endpoint: 
         }),
         source_ip(data, req),
         endpoint,
+        &c.request,
+        c.store_code.as_deref(),
     );
+    super::decision_id::keep(req, &id);
+    Some(id)
 }
 
 /// Authenticates the caller of `verify` and `introspect`: a REST client
@@ -333,7 +352,7 @@ pub async fn caller(
             check(data, &credential, None, need, None, false).await?
         }
     };
-    audit_refusal(data, req, &c, endpoint);
+    let _ = audit_refusal(data, req, &c, endpoint);
     c.note_use(data);
     match (c.decision.code, c.snapshot) {
         (ReasonCode::Valid, Some(s)) if s.kind == KeyKind::Rest => {

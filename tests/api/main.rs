@@ -44,6 +44,7 @@ mod passwords;
 mod roles;
 mod sessions;
 mod setup;
+mod simulate;
 mod stores;
 mod throttle;
 mod users;
