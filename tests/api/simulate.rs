@@ -376,3 +376,50 @@ async fn a_real_refusal_is_explained_by_its_decision_id() {
         .unwrap()
         .contains("not a decision id"));
 }
+
+#[tokio::test]
+async fn graphql_refusals_carry_a_decision_id() {
+    let app = spawn_app().await;
+    app.sign_in_as_owner().await;
+    let k = create_key(
+        &app,
+        KeyKind::Graphql,
+        "Shop frontend",
+        &[],
+        vec![KeyRole {
+            definition: KeyRoleDefinition::ShopAndChannel,
+            level: AccessLevel::Viewer,
+        }],
+        None,
+        None,
+    )
+    .await;
+    set_active(&app, k.id, false).await;
+    settle().await;
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("Authorization", format!("Bearer {}", k.secret))
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let id = resp.headers()["keydesk-decision-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(
+        v["errors"][0]["extensions"]["decision_id"],
+        json!(id),
+        "{v}"
+    );
+    assert_eq!(v["errors"][0]["extensions"]["code"], "inactive", "{v}");
+    settled_events(&app, "credential.refused", 1).await;
+    let page = html(app.get(&format!("{PAGE}?decision={id}")).await).await;
+    assert_eq!(
+        text_of(&page, "#recorded [data-testid=sentence]").as_deref(),
+        Some("denied: the key is deactivated")
+    );
+}
