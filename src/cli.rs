@@ -36,6 +36,9 @@ pub enum Command {
     /// Write a consistent copy of a live SQLite database to FILE, without
     /// stopping the server (PostgreSQL: use pg_dump).
     Backup(BackupArgs),
+    /// Check the history's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +135,19 @@ pub struct ServeArgs {
     /// endpoints (a burst of as many; 429 with Retry-After beyond).
     #[arg(long, env = "KEYDESK_API_RATE_LIMIT", default_value_t = crate::config::DEFAULT_API_RATE_LIMIT, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub api_rate_limit: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain of the audit events: prints OK with the count,
+    /// or the first broken event's id (exit code 1).
+    Verify(AuditVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]

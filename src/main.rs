@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Some(Command::User(cmd)) => keydesk::commands::user(cmd),
         Some(Command::Seed(args)) => keydesk::commands::seed(args),
         Some(Command::Backup(args)) => keydesk::commands::backup(args),
+        Some(Command::Audit(cmd)) => keydesk::commands::audit(cmd),
     }
 }
 

@@ -136,6 +136,8 @@ diesel::table! {
         target_name -> Nullable<Text>,
         details -> Text,
         source_ip -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
     }
 }
 

@@ -252,6 +252,7 @@ impl Application {
                 .wrap(from_fn(middleware::log_request))
                 .wrap(from_fn(middleware::head_as_get))
                 .wrap(from_fn(crate::api::grace_headers::add))
+                .wrap(from_fn(crate::api::decision_id::attach))
                 .service(routes::health::healthz)
                 // The Key API: outside the session and CSRF scope below.
                 .configure(|cfg| crate::api::configure(cfg, api_data.clone()))

@@ -151,6 +151,45 @@ pub fn look_up(
     }
 }
 
+/// A key's state by its id, with its current secret as if presented (the
+/// "Would this be allowed?" page: an admin names a key, never a secret).
+/// The current secret is the one not retiring, else the newest.
+pub fn by_key_id(
+    conn: &mut DbConnection,
+    key_id: i64,
+) -> QueryResult<Option<(KeySnapshot, Presented)>> {
+    let Some(key) = api_keys::table
+        .find(key_id)
+        .select(ApiKey::as_select())
+        .first::<ApiKey>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let secret = api_key_secrets::table
+        .filter(api_key_secrets::api_key_id.eq(key_id))
+        .order((
+            api_key_secrets::retires_at.is_not_null(),
+            api_key_secrets::id.desc(),
+        ))
+        .select((
+            api_key_secrets::id,
+            api_key_secrets::retires_at,
+            api_key_secrets::retiring_since,
+        ))
+        .first::<(i64, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)>(conn)
+        .optional()?;
+    let presented = match secret {
+        Some((secret_id, retires_at, retiring_since)) => Presented::Secret(SecretUse {
+            secret_id,
+            retires_at,
+            retiring_since,
+        }),
+        None => Presented::Unknown,
+    };
+    Ok(Some((snapshot(conn, key)?, presented)))
+}
+
 /// A stored scope; items no longer known are dropped (deny by default).
 pub fn parse_scope(raw: &str) -> GrantSet {
     raw.split_ascii_whitespace()

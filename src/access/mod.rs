@@ -5,7 +5,9 @@
 //! the log of refused credentials.
 
 pub mod cache;
+pub mod call;
 mod decision;
+pub mod explain;
 pub mod lookup;
 pub mod refusals;
 pub mod usage;

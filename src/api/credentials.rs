@@ -154,7 +154,7 @@ pub struct Checked2 {
     pub decision: Decision,
     /// The codes of the key's stores (None: all, or not asked for).
     pub store_codes: Option<Vec<String>>,
-    /// What was asked, for the usage record.
+    /// What was asked, as decided: for the usage record and the refusal's record.
     pub request: AccessRequest,
     pub store_code: Option<String>,
 }
@@ -344,12 +344,19 @@ impl Checked2 {
     }
 }
 
-/// Records a refusal (rate-limited) unless the decision allowed.
-pub fn audit_refusal(data: &ApiData, req: &HttpRequest, c: &Checked2, endpoint: &'static str) {
+/// Records a refusal (rate-limited) unless the decision allowed, and
+/// returns its decision id, also kept on the request for the response
+/// (`decision_id::attach`).
+pub fn audit_refusal(
+    data: &ApiData,
+    req: &HttpRequest,
+    c: &Checked2,
+    endpoint: &'static str,
+) -> Option<String> {
     if c.decision.is_valid() {
-        return;
+        return None;
     }
-    data.refusals.refused(
+    let id = data.refusals.refused(
         data.clock.now(),
         c.decision.code,
         c.snapshot.as_ref().map(|s| RefusedKey {
@@ -358,7 +365,11 @@ pub fn audit_refusal(data: &ApiData, req: &HttpRequest, c: &Checked2, endpoint: 
         }),
         source_ip(data, req),
         endpoint,
+        &c.request,
+        c.store_code.as_deref(),
     );
+    super::decision_id::keep(req, &id);
+    Some(id)
 }
 
 /// Authenticates the caller of `verify` and `introspect`: a REST client
@@ -402,7 +413,7 @@ pub async fn caller(
             check(data, &credential, None, need, None, false).await?
         }
     };
-    audit_refusal(data, req, &c, endpoint);
+    let _ = audit_refusal(data, req, &c, endpoint);
     c.note_use(data, req);
     match (c.decision.code, c.snapshot) {
         (ReasonCode::Valid, Some(s)) if s.kind == KeyKind::Rest => {

@@ -4,6 +4,7 @@
 //! goes through `access::decide`.
 
 pub mod credentials;
+pub mod decision_id;
 pub mod error;
 pub mod grace_headers;
 pub mod graphql;

@@ -15,9 +15,9 @@ use serde_json::{json, Value};
 use super::credentials::{audit_refusal, caller, check};
 use super::error::ApiError;
 use super::{read_body, refuse_query, ApiData};
-use crate::access::{AccessRequest, Presented, StoreRef};
+use crate::access::Presented;
 use crate::domain::permission::{parse_function, Action};
-use crate::domain::{Function, StoreCode};
+use crate::domain::Function;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,35 +108,19 @@ pub async fn verify(
         ));
     }
     // The operation of the method catalogue this call is (its most specific
-    // template). What the body does not say is taken from it: the function
-    // and action it declares, and the store its store parameter names.
-    let operation = match (&method, &body.path) {
-        (Some(m), Some(p)) => data.catalogue.resolve(m, p),
-        _ => None,
-    };
-    let (function, action) = match (function, operation) {
-        (None, Some(op)) => (Some(op.function), Some(op.action)),
-        (f, _) => (f, action),
-    };
-    let store_raw = body.store.clone().or_else(|| {
-        let (op, path) = (operation?, body.path.as_deref()?);
-        op.store_in(path).map(str::to_owned)
-    });
-    // A code no store could have reaches no store: store_denied, not a 400.
-    let (store, store_code) = match store_raw.as_deref().map(StoreCode::parse) {
-        None => (None, None),
-        Some(Ok(c)) => (None, Some(c.as_str().to_owned())),
-        Some(Err(_)) => (Some(StoreRef::Unknown), None),
-    };
-    let request = AccessRequest {
-        function,
-        action,
-        store,
-        method,
-        path: body.path,
-        route: operation.map(|o| o.path.clone()),
-        kind: None,
-    };
+    // template) supplies what the body does not say (`access::call`).
+    let resolved = crate::access::call::resolve(
+        &data.catalogue,
+        crate::access::call::Call {
+            function,
+            action,
+            store: body.store.clone(),
+            method,
+            path: body.path,
+        },
+    );
+    let (request, store_code, operation) =
+        (resolved.request, resolved.store_code, resolved.operation);
     let request_named_a_call = request.method.is_some();
     let c = check(&data, &body.key, None, request, store_code, true).await?;
     audit_refusal(&data, &req, &c, "verify");

@@ -1,10 +1,12 @@
 //! What each subcommand does; `main.rs` only parses and dispatches.
 
+mod audit;
 mod backup;
 mod seed;
 mod serve;
 mod user;
 
+pub use audit::audit;
 pub use backup::backup;
 pub use seed::seed;
 pub use serve::serve;

@@ -265,6 +265,34 @@ impl Db {
 /// ("keydesk" in ASCII, so it does not collide with another application's).
 const WRITE_LOCK: i64 = 0x006b_6579_6465_736b;
 
+thread_local! {
+    /// How deep this thread is in `write_transaction` (its closure runs on
+    /// the calling thread), so the history can tell it holds the write lock.
+    static WRITE_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// True inside a `write_transaction` closure on this thread.
+pub fn in_write_transaction() -> bool {
+    WRITE_DEPTH.with(|d| d.get() > 0)
+}
+
+/// Counts one level of `write_transaction` for as long as it lives (also
+/// when the closure panics).
+struct InWrite;
+
+impl InWrite {
+    fn enter() -> Self {
+        WRITE_DEPTH.with(|d| d.set(d.get() + 1));
+        Self
+    }
+}
+
+impl Drop for InWrite {
+    fn drop(&mut self) {
+        WRITE_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
 /// Runs `f` in a transaction that writes. On SQLite it begins IMMEDIATE: a
 /// deferred transaction that reads and then writes fails at once with
 /// "database is locked" when another connection committed in between (the
@@ -296,11 +324,15 @@ where
         return conn.transaction(|c| {
             use diesel::RunQueryDsl;
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})")).execute(c)?;
+            let _in = InWrite::enter();
             f(c)
         });
     };
     Manager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-    let result = f(conn);
+    let result = {
+        let _in = InWrite::enter();
+        f(conn)
+    };
     let Some(c) = sqlite(conn) else {
         unreachable!("the connection does not change backend")
     };

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
 
+use super::audit_chain;
 use crate::db::{DbConnection, MultiBackend};
 use crate::schema::audit_events;
 
@@ -165,6 +166,8 @@ pub struct AuditEvent {
     pub target_name: Option<String>,
     pub details: String,
     pub source_ip: Option<String>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 impl AuditEvent {
@@ -174,7 +177,9 @@ impl AuditEvent {
 }
 
 /// Records one event. `details` is a JSON object of names, ids and dates:
-/// never pass a secret, a hash or a password here.
+/// never pass a secret, a hash or a password here. The only writer of the
+/// history: it links the event into the hash chain (`audit_chain`), inside
+/// the caller's write transaction, or in one of its own when there is none.
 pub fn record(
     conn: &mut DbConnection,
     at: NaiveDateTime,
@@ -183,7 +188,32 @@ pub fn record(
     target: Target<'_>,
     details: Value,
 ) -> QueryResult<()> {
+    if !crate::db::in_write_transaction() {
+        return crate::db::write_transaction(conn, |c| {
+            record(c, at, actor, action, target, details)
+        });
+    }
+    use chrono::SubsecRound;
+    // What both backends keep, so the hash checks on either.
+    let at = at.trunc_subsecs(6);
     let (target_type, target_id, target_name) = target.parts();
+    let details = details.to_string();
+    let prev_hash = audit_chain::last_hash(conn)?;
+    let hash = audit_chain::hash(
+        &audit_chain::Fields {
+            occurred_at: at,
+            actor_user_id: actor.user_id,
+            actor_key_id: actor.key_id,
+            actor_name: &actor.name,
+            action,
+            target_type,
+            target_id,
+            target_name,
+            details: &details,
+            source_ip: actor.ip.as_deref(),
+        },
+        prev_hash.as_deref(),
+    );
     diesel::insert_into(audit_events::table)
         .values((
             audit_events::occurred_at.eq(at),
@@ -194,8 +224,10 @@ pub fn record(
             audit_events::target_type.eq(target_type),
             audit_events::target_id.eq(target_id),
             audit_events::target_name.eq(target_name),
-            audit_events::details.eq(details.to_string()),
+            audit_events::details.eq(&details),
             audit_events::source_ip.eq(actor.ip.as_deref()),
+            audit_events::prev_hash.eq(prev_hash.as_deref()),
+            audit_events::hash.eq(&hash),
         ))
         .execute(conn)?;
     Ok(())
@@ -299,4 +331,20 @@ pub fn latest_of_key(conn: &mut DbConnection, key_id: i64, n: i64) -> QueryResul
     .limit(n)
     .select(AuditEvent::as_select())
     .load(conn)
+}
+
+/// Up to `n` events matching `f` with ids above `after`, oldest first (the
+/// CSV export walks the history this way, in chain order).
+pub fn batch_after(
+    conn: &mut DbConnection,
+    f: &AuditFilter,
+    after: i64,
+    n: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    filtered(f)
+        .filter(audit_events::id.gt(after))
+        .order(audit_events::id.asc())
+        .limit(n)
+        .select(AuditEvent::as_select())
+        .load(conn)
 }

@@ -4,6 +4,7 @@
 
 mod access_support;
 mod audit;
+mod audit_chain;
 mod auth;
 mod backup;
 mod busy;
@@ -50,6 +51,7 @@ mod passwords;
 mod roles;
 mod sessions;
 mod setup;
+mod simulate;
 mod stores;
 mod throttle;
 mod usage;

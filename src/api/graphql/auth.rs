@@ -140,16 +140,12 @@ impl Caller {
         function: Option<Function>,
         store: Option<crate::access::StoreRef>,
     ) -> Result<(), async_graphql::Error> {
-        let d = decide(
-            Some(&self.snapshot),
-            &self.presented,
-            &request(function, store),
-            self.now,
-        );
+        let asked = request(function, store);
+        let d = decide(Some(&self.snapshot), &self.presented, &asked, self.now);
         if d.is_valid() {
             return Ok(());
         }
-        self.data.refusals.refused(
+        let decision_id = self.data.refusals.refused(
             self.now,
             d.code,
             Some(RefusedKey {
@@ -158,8 +154,10 @@ impl Caller {
             }),
             self.ip.clone(),
             ENDPOINT,
+            &asked,
+            None,
         );
-        Err(denied(field, d.code, function))
+        Err(denied(field, d.code, function, &decision_id))
     }
 
     /// True when the key reaches the store (the same decision, no error).
@@ -183,7 +181,12 @@ impl Caller {
     }
 }
 
-fn denied(field: &str, code: ReasonCode, function: Option<Function>) -> async_graphql::Error {
+fn denied(
+    field: &str,
+    code: ReasonCode,
+    function: Option<Function>,
+    decision_id: &str,
+) -> async_graphql::Error {
     use async_graphql::ErrorExtensions;
     let needed = function.map(|f| format!("{}:view", f.code()));
     let message = match (code, function) {
@@ -199,6 +202,7 @@ fn denied(field: &str, code: ReasonCode, function: Option<Function>) -> async_gr
     };
     async_graphql::Error::new(message).extend_with(|_, e| {
         e.set("code", code.code());
+        e.set("decision_id", decision_id);
         if let Some(n) = &needed {
             e.set("needed", n.as_str());
         }

@@ -18,6 +18,8 @@ pub mod list;
 mod methods;
 pub mod refresh;
 mod secrets;
+pub mod simulate;
+mod simulate_lookup;
 mod view;
 
 use actix_web::dev::Payload;
@@ -36,6 +38,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(Require::new(BackofficeRole::ApiKey, AccessLevel::Viewer))
             .route("", web::get().to(list::index))
             .route("/find-secret", web::post().to(find::submit))
+            .service(
+                web::resource("/simulate")
+                    .route(web::get().to(simulate::show))
+                    .route(web::post().to(simulate::submit)),
+            )
             .route("/{kind}", web::get().to(list::show))
             .service(
                 web::resource("/{kind}/new")

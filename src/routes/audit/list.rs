@@ -40,6 +40,14 @@ impl AuditPage {
         self.url(&self.params.at_page(*page.borrow()))
     }
 
+    /// The CSV export of what the filters select (all pages).
+    fn export_href(&self) -> String {
+        format!(
+            "/admin/audit/export.csv{}",
+            self.params.at_page(1).query_string()
+        )
+    }
+
     fn clear_href(&self) -> String {
         self.url(&self.params.cleared())
     }

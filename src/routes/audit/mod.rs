@@ -3,6 +3,7 @@
 //! text: their details are data written by keydesk, but askama escapes them
 //! like anything else.
 
+mod export;
 mod list;
 
 use std::collections::HashMap;
@@ -23,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin/audit")
             .wrap(Require::new(BackofficeRole::ApiKey, AccessLevel::Viewer))
-            .route("", web::get().to(list::show)),
+            .route("", web::get().to(list::show))
+            .route("/export.csv", web::get().to(export::csv)),
     );
 }
 
