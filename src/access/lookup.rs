@@ -177,7 +177,11 @@ pub fn by_key_id(
             api_key_secrets::retires_at,
             api_key_secrets::retiring_since,
         ))
-        .first::<(i64, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)>(conn)
+        .first::<(
+            i64,
+            Option<chrono::NaiveDateTime>,
+            Option<chrono::NaiveDateTime>,
+        )>(conn)
         .optional()?;
     let presented = match secret {
         Some((secret_id, retires_at, retiring_since)) => Presented::Secret(SecretUse {

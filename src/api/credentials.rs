@@ -193,8 +193,11 @@ pub async fn check(
         None => Some(None),
         Some(code) => cache.store(code).map(Some),
     };
+    // Some(x): known (x None: all stores, or not asked for); None: to read.
+    // A key the cache does not hold has codes still to read, once found.
     let codes_hit = match &hit {
         Some((s, _)) if with_store_codes => cache.store_codes(s.key_id),
+        None if with_store_codes => None,
         _ => Some(None),
     };
     let (found, store, store_codes) = match (hit, store_hit, codes_hit) {

@@ -4,8 +4,8 @@
 pub mod access_token;
 pub mod api_key;
 pub mod audit;
-pub mod bulk_action;
 pub mod audit_chain;
+pub mod bulk_action;
 pub mod channel;
 pub mod idempotency;
 pub mod key_bulk;

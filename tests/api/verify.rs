@@ -532,3 +532,26 @@ async fn refused_credentials_are_audited_without_the_secret_and_rate_limited() {
         3
     );
 }
+
+#[tokio::test]
+async fn the_first_answer_for_a_key_names_its_stores() {
+    // A key the key-state cache does not hold yet: its store codes are read
+    // with it, not reported as "all".
+    let app = spawn_app().await;
+    let caller = create_caller(&app).await;
+    let key = create_key(
+        &app,
+        KeyKind::Rest,
+        "Berlin only",
+        &["order-data:view"],
+        vec![],
+        Some(&["berlin"]),
+        None,
+    )
+    .await;
+    let first = verify(&app, &caller, json!({ "key": key.secret })).await;
+    assert_eq!(first["valid"], true);
+    assert_eq!(first["stores"], json!(["berlin"]));
+    let again = verify(&app, &caller, json!({ "key": key.secret })).await;
+    assert_eq!(again["stores"], json!(["berlin"]));
+}
