@@ -125,6 +125,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KEYDESK_ACCESS_TOKEN_TTL", default_value_t = crate::config::DEFAULT_ACCESS_TOKEN_TTL, value_parser = clap::value_parser!(u64).range(3600..=604_800))]
     pub access_token_ttl: u64,
 
+    /// Seconds between writes of last-used times and usage counters (they
+    /// are gathered in memory and written in one batch; 1 to 600).
+    #[arg(long, env = "KEYDESK_USAGE_FLUSH_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=600), value_name = "SECONDS")]
+    pub usage_flush_interval: u64,
+
     /// The platform's OpenAPI 3.0/3.1 document (JSON or YAML): its operations
     /// join keydesk's own in the method catalogue that Allowed API Methods
     /// and the verification endpoint use. An invalid or conflicting file

@@ -93,7 +93,7 @@ impl From<ServeArgs> for Settings {
             clock: crate::clock::Clock::default(),
             access_token_ttl: Duration::from_secs(a.access_token_ttl),
             api_rate_limit: a.api_rate_limit,
-            usage_flush_interval: Duration::from_secs(60),
+            usage_flush_interval: Duration::from_secs(a.usage_flush_interval),
             platform_openapi: a.platform_openapi,
         }
     }
