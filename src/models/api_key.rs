@@ -537,6 +537,27 @@ macro_rules! on_backend {
     };
 }
 
+/// Writes `rows` into `table`: COPY on PostgreSQL, INSERTs of `chunk` rows
+/// on SQLite.
+macro_rules! copy_or_insert {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {
+        if !$rows.is_empty() {
+            match $conn {
+                DbConnection::Postgresql(c) => {
+                    diesel::copy_from($table)
+                        .from_insertable(&$rows)
+                        .execute(c)?;
+                }
+                DbConnection::Sqlite(c) => {
+                    for chunk in $rows.chunks($chunk) {
+                        diesel::insert_into($table).values(chunk).execute(c)?;
+                    }
+                }
+            }
+        }
+    };
+}
+
 /// Inserts many keys and what hangs off them with one multi-row INSERT per
 /// table, for bulk loads (`keydesk seed`); far faster than `insert` row by
 /// row. The caller runs it inside a transaction, as the only writer (ids are
@@ -596,28 +617,13 @@ pub fn insert_many(conn: &mut DbConnection, keys: &[NewKeyWithRoles<'_>]) -> Que
             ));
         }
     }
-    if !role_rows.is_empty() {
-        on_backend!(conn, |c| diesel::insert_into(api_key_roles::table)
-            .values(&role_rows)
-            .execute(c)?);
-    }
-    // Grants are many (up to 32 a key): keep each INSERT under SQLite's
-    // bound-parameter limit.
-    for chunk in grant_rows.chunks(5_000) {
-        on_backend!(conn, |c| diesel::insert_into(api_key_grants::table)
-            .values(chunk)
-            .execute(c)?);
-    }
-    for chunk in store_rows.chunks(5_000) {
-        on_backend!(conn, |c| diesel::insert_into(api_key_stores::table)
-            .values(chunk)
-            .execute(c)?);
-    }
-    for chunk in secret_rows.chunks(2_000) {
-        on_backend!(conn, |c| diesel::insert_into(api_key_secrets::table)
-            .values(chunk)
-            .execute(c)?);
-    }
+    // PostgreSQL takes the rows hanging off the keys by COPY (binary), a
+    // stream instead of statements; SQLite by multi-row INSERTs, each under
+    // its bound-parameter limit (grants are many: up to 32 a key).
+    copy_or_insert!(conn, api_key_roles::table, role_rows, 5_000);
+    copy_or_insert!(conn, api_key_grants::table, grant_rows, 5_000);
+    copy_or_insert!(conn, api_key_stores::table, store_rows, 5_000);
+    copy_or_insert!(conn, api_key_secrets::table, secret_rows, 2_000);
     Ok(ids.len())
 }
 
