@@ -9,6 +9,7 @@ pub mod call;
 mod decision;
 pub mod explain;
 pub mod lookup;
+pub mod privilege;
 pub mod refusals;
 pub mod usage;
 pub mod usage_tally;

@@ -25,6 +25,7 @@ pub struct RawListQuery {
     pub access: Option<String>,
     pub store: Option<String>,
     pub used: Option<String>,
+    pub privilege: Option<String>,
 }
 
 /// The Expiry filter.
@@ -285,6 +286,9 @@ pub struct ListParams {
     /// Keys that may reach this store (all-store keys and those listing it).
     pub store: Option<i64>,
     pub used: Option<UsageFilter>,
+    /// "Over-privileged": keys older than 30 days with a grant unused for 30
+    /// days (`access::privilege`).
+    pub over_privileged: bool,
 }
 
 impl Default for ListParams {
@@ -302,6 +306,7 @@ impl Default for ListParams {
             access: None,
             store: None,
             used: None,
+            over_privileged: false,
         }
     }
 }
@@ -414,7 +419,18 @@ impl ListParams {
         let used = choice("Last used", present(&raw.used), &UsageFilter::ALL, |x| {
             x.code()
         })?;
+        let over_privileged = match present(&raw.privilege) {
+            None | Some("any") => false,
+            Some("over") => true,
+            Some(s) => {
+                return Err(format!(
+                    "Permissions: `{}` is not a choice; use over or any.",
+                    shorten(s)
+                ))
+            }
+        };
         Ok(Self {
+            over_privileged,
             sort,
             dir,
             active,
@@ -440,6 +456,7 @@ impl ListParams {
             || self.access.is_some()
             || self.store.is_some()
             || self.used.is_some()
+            || self.over_privileged
     }
 
     pub fn offset(&self) -> i64 {
@@ -527,6 +544,9 @@ impl ListParams {
         if let Some(u) = self.used {
             pairs.push(("used", u.code().into()));
         }
+        if self.over_privileged {
+            pairs.push(("privilege", "over".into()));
+        }
         if self.per_page != d.per_page {
             pairs.push(("per_page", self.per_page.to_string()));
         }
@@ -575,6 +595,7 @@ mod tests {
             ("access", "individual"),
             ("store", "4"),
             ("used", "idle90"),
+            ("privilege", "over"),
         ]))
         .unwrap();
         let again =
@@ -600,6 +621,7 @@ mod tests {
             ("store", "berlin"),
             ("store", "0"),
             ("used", "yesterday"),
+            ("privilege", "under"),
         ] {
             assert!(ListParams::parse(&raw(&[(k, v)])).is_err(), "{k}={v}");
         }

@@ -246,6 +246,28 @@ fn filtered<'a>(
         }
         Some(UsageFilter::Never) => q = q.filter(api_keys::last_used_at.is_null()),
     }
+    if p.over_privileged {
+        // Older than the window (a key made today has had no chance to use
+        // anything), and a grant with no usage row in the window: one seek
+        // per grant in `key_usage_key_fact`.
+        use crate::access::privilege::{window_start, WINDOW_DAYS};
+        let young = now - chrono::Duration::days(WINDOW_DAYS);
+        q = if unindexed(SortColumn::Created) {
+            q.filter(sql::<Timestamp>("+created_at").lt(young))
+        } else {
+            q.filter(api_keys::created_at.lt(young))
+        };
+        q = q.filter(
+            sql::<diesel::sql_types::Bool>(
+                "EXISTS (SELECT 1 FROM api_key_grants g WHERE g.api_key_id = api_keys.id \
+                 AND NOT EXISTS (SELECT 1 FROM key_usage u WHERE u.api_key_id = g.api_key_id \
+                 AND u.dim = 'grant' AND u.value = g.function || ':' || g.action \
+                 AND u.bucket >= ",
+            )
+            .bind::<Timestamp, _>(window_start(now))
+            .sql("))"),
+        );
+    }
     match p.access {
         None => {}
         Some(AccessType::All) => q = q.filter(api_keys::all_stores.eq(true)),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::schema::stores;
 
-#[derive(Queryable, Selectable, Debug, Clone)]
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq, Eq)]
 #[diesel(table_name = stores)]
 pub struct Store {
     pub id: i64,

@@ -48,6 +48,7 @@ mod names;
 mod oauth;
 mod pages_support;
 mod passwords;
+mod privilege;
 mod roles;
 mod sessions;
 mod setup;

@@ -180,6 +180,7 @@ fn raw_query(
             }
             .to_owned()
         }),
+        privilege: None,
     }
 }
 

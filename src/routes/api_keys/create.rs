@@ -45,6 +45,8 @@ pub struct CreateForm {
     pub errors: FieldErrors,
     pub life: LifeFields,
     pub methods: MethodsField,
+    /// Said at the top, e.g. when prefilled by "Narrow to what it used".
+    pub notice: Option<String>,
 }
 
 impl CreateForm {
@@ -95,6 +97,7 @@ pub async fn show(
         errors: FieldErrors::default(),
         life: LifeFields::for_new(stores, kind.is_graphql()),
         methods: MethodsField::new(&state.catalogue, &AllowedMethods::ALL, "new"),
+        notice: None,
     };
     dialog(&req, &form.title(), &form, StatusCode::OK)
 }
@@ -185,6 +188,7 @@ pub async fn submit(
                 },
                 life,
                 methods: methods_field,
+                notice: None,
             };
             return dialog(&req, &form.title(), &form, StatusCode::UNPROCESSABLE_ENTITY);
         }

@@ -64,6 +64,8 @@ pub struct EditForm {
     pub history: KeyHistory,
     /// During a grace period: the rotation cockpit (`_cockpit.html`).
     pub cockpit: Option<super::cockpit::Cockpit>,
+    /// "Granted N permissions, used M in the last 30 days" (`_privilege.html`).
+    pub privilege: Option<super::privilege::Suggestion>,
 }
 
 impl EditForm {
@@ -130,6 +132,7 @@ impl EditForm {
             notice: None,
             history,
             cockpit: None,
+            privilege: None,
         }
     }
 }
@@ -170,8 +173,10 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let (st, lists) = load(&db, path.kind, path.id).await?;
+    let suggestion = super::privilege::suggestion_of(&db, &ctx, path.kind, path.id, now).await?;
     let mut form = EditForm::new(&req, ctx, st, lists, &state.catalogue, now);
     form.cockpit = cockpit_of(&db, path.kind, path.id, now).await?;
+    form.privilege = Some(suggestion);
     dialog(&req, form.title(), &form, StatusCode::OK)
 }
 

@@ -16,6 +16,7 @@ mod impact;
 mod life;
 pub mod list;
 mod methods;
+mod privilege;
 pub mod refresh;
 mod secrets;
 pub mod simulate;
@@ -88,6 +89,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .wrap(owner())
                     .route(web::post().to(cockpit::extend)),
             )
+            .route("/{kind}/{id}/unused", web::get().to(privilege::unused))
+            // Editor (REST) or Owner (GraphQL: a new key), checked in the handler.
+            .route("/{kind}/{id}/narrow", web::get().to(privilege::narrow))
             .service(
                 web::resource("/{kind}/{id}/delete")
                     .wrap(owner())

@@ -1,0 +1,1 @@
+DROP INDEX key_usage_key_fact;
