@@ -38,6 +38,10 @@ pub struct Settings {
     pub api_rate_limit: u32,
     /// How often last-used times are written (tests flush by hand).
     pub usage_flush_interval: Duration,
+    /// Whether calls feed the usage counters (cockpit, impact, suggestions)
+    /// besides last used. Always on when served; the benchmark's
+    /// `examples/bench_serve.rs` turns it off to measure what it costs.
+    pub usage_counters: bool,
     /// The platform's OpenAPI document (JSON or YAML), added to the method
     /// catalogue.
     pub platform_openapi: Option<std::path::PathBuf>,
@@ -65,6 +69,7 @@ impl Settings {
             access_token_ttl: Duration::from_secs(DEFAULT_ACCESS_TOKEN_TTL),
             api_rate_limit: DEFAULT_API_RATE_LIMIT,
             usage_flush_interval: Duration::from_secs(60),
+            usage_counters: true,
             platform_openapi: None,
         }
     }
@@ -94,6 +99,7 @@ impl From<ServeArgs> for Settings {
             access_token_ttl: Duration::from_secs(a.access_token_ttl),
             api_rate_limit: a.api_rate_limit,
             usage_flush_interval: Duration::from_secs(a.usage_flush_interval),
+            usage_counters: true,
             platform_openapi: a.platform_openapi,
         }
     }

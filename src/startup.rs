@@ -197,7 +197,8 @@ impl Application {
             clock: settings.clock.clone(),
             catalogue: catalogue.clone(),
         });
-        let usage = crate::access::UsageRecorder::new(db.clone(), settings.clock.clone());
+        let usage = crate::access::UsageRecorder::new(db.clone(), settings.clock.clone())
+            .with_counters(settings.usage_counters);
         let key_cache = crate::access::KeyCache::new(db.clone());
         // One poll before serving, so the cache is trusted from the start.
         if let Err(e) = key_cache.poll().await {

@@ -29,11 +29,44 @@ struct Pending {
     tallies: HashMap<(i64, NaiveDateTime), Tally>,
 }
 
+impl Pending {
+    /// Adds another shard's notes.
+    fn absorb(&mut self, other: Pending) {
+        for (secret_id, (key_id, at)) in other.last {
+            UsageRecorder::note_last(self, key_id, secret_id, at);
+        }
+        for (k, t) in other.tallies {
+            match self.tallies.get_mut(&k) {
+                Some(mine) => mine.merge(t),
+                None => {
+                    self.tallies.insert(k, t);
+                }
+            }
+        }
+    }
+}
+
+/// Shards of the notes: each worker thread notes into its own (threads are
+/// dealt shards in turn), so two verifications in parallel never wait for
+/// each other's map update. The flush drains and merges them all.
+const SHARDS: usize = 8;
+
+fn my_shard() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|s| *s)
+}
+
 #[derive(Clone)]
 pub struct UsageRecorder {
     db: Db,
     clock: crate::clock::Clock,
-    pending: Arc<Mutex<Pending>>,
+    pending: Arc<[Mutex<Pending>; SHARDS]>,
+    /// Off only to measure the counters' cost (last used is kept).
+    counters: bool,
 }
 
 impl UsageRecorder {
@@ -42,7 +75,14 @@ impl UsageRecorder {
             db,
             clock,
             pending: Arc::default(),
+            counters: true,
         }
+    }
+
+    /// Without counters, a call only moves last used.
+    pub fn with_counters(mut self, on: bool) -> Self {
+        self.counters = on;
+        self
     }
 
     fn note_last(p: &mut Pending, key_id: i64, secret_id: i64, at: NaiveDateTime) {
@@ -52,18 +92,25 @@ impl UsageRecorder {
         }
     }
 
+    fn shard(&self, i: usize) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Notes an authentic use for last used; costs a map insert.
     pub fn record(&self, key_id: i64, secret_id: i64, at: NaiveDateTime) {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self.shard(my_shard());
         Self::note_last(&mut p, key_id, secret_id, at);
     }
 
     /// Notes a call made with a secret (allowed or refused) for the usage
     /// record, and for last used when `authentic`; costs a map update.
     pub fn record_call(&self, call: &Call<'_>, authentic: bool) {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self.shard(my_shard());
         if authentic {
             Self::note_last(&mut p, call.key_id, call.secret_id, call.at);
+        }
+        if !self.counters {
+            return;
         }
         let t = p
             .tallies
@@ -80,9 +127,12 @@ impl UsageRecorder {
     /// was written. On failure the uses are kept for the next flush.
     pub async fn flush(&self) -> Result<usize, AppError> {
         let (last, tallies) = {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            let last: Vec<(i64, (i64, NaiveDateTime))> = p.last.drain().collect();
-            let tallies: Vec<((i64, NaiveDateTime), Tally)> = p.tallies.drain().collect();
+            let mut all = Pending::default();
+            for i in 0..SHARDS {
+                all.absorb(std::mem::take(&mut *self.shard(i)));
+            }
+            let last: Vec<(i64, (i64, NaiveDateTime))> = all.last.into_iter().collect();
+            let tallies: Vec<((i64, NaiveDateTime), Tally)> = all.tallies.into_iter().collect();
             (last, tallies)
         };
         let n = last.len();
@@ -124,18 +174,10 @@ impl UsageRecorder {
         match r {
             Ok(()) => Ok(n),
             Err(e) => {
-                let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-                for (secret_id, (key_id, at)) in last {
-                    Self::note_last(&mut p, key_id, secret_id, at);
-                }
-                for (k, t) in tallies {
-                    match p.tallies.get_mut(&k) {
-                        Some(mine) => mine.merge(t),
-                        None => {
-                            p.tallies.insert(k, t);
-                        }
-                    }
-                }
+                self.shard(0).absorb(Pending {
+                    last: last.into_iter().collect(),
+                    tallies: tallies.into_iter().collect(),
+                });
                 Err(e)
             }
         }

@@ -129,6 +129,33 @@ async fn counters_under_concurrent_calls_equal_the_calls_made() {
     assert_eq!(count(&rows, "hour", "caller", "127.0.0.1 svc-a/1"), 35);
 }
 
+/// The switch the benchmark's (g0) server uses (examples/bench_serve.rs):
+/// without counters a call still moves last used, and adds no row.
+#[tokio::test]
+async fn without_counters_a_call_moves_only_last_used() {
+    let app = crate::helpers::spawn_app_with(|s| s.usage_counters = false).await;
+    let caller = create_caller(&app).await;
+    let key = create_key(
+        &app,
+        KeyKind::Rest,
+        "Partner",
+        &["pricing:view"],
+        vec![],
+        None,
+        None,
+    )
+    .await;
+    let body = json!({ "key": key.secret, "function": "pricing", "action": "view" });
+    assert_eq!(
+        verify_with_agent(&app, &caller, "svc-a/1", body).await["valid"],
+        true
+    );
+    app.flush_usage().await;
+    let secret = current_secret_id(&app, key.id).await;
+    assert!(usage_of(&app, secret).await.is_empty());
+    assert!(secrets(&app, key.id).await[0].last_used_at.is_some());
+}
+
 #[tokio::test]
 async fn hourly_rows_roll_up_into_days_after_90_days() {
     let app = crate::helpers::spawn_app().await;
