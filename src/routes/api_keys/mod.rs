@@ -10,6 +10,7 @@ pub mod cockpit;
 pub mod create;
 pub mod delete;
 pub mod edit;
+mod edit_confirm;
 pub mod find;
 mod form;
 mod impact;
