@@ -4,6 +4,7 @@
 //! create, refresh and delete. The guards are on the routes below, not in the handlers.
 
 pub mod bulk;
+mod bulk_impact;
 mod bulk_input;
 mod bulk_undo;
 pub mod cockpit;
