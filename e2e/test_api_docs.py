@@ -74,6 +74,9 @@ def test_authorize_try_it_out_execute(page: Page, keydesk, axe_source):
     other.goto(keydesk.url + href)
     other.get_by_role("switch", name="Active").uncheck()
     other.get_by_role("button", name="Save").click()
+    # Switching Active off asks first, saying what it breaks (issue 13).
+    expect(other.locator("#edit-changes")).to_contain_text("Active is switched off")
+    other.get_by_role("button", name="Save anyway").click()
     other.wait_for_load_state()
     other.close()
 

@@ -124,3 +124,31 @@ def test_select_all_selects_the_page(page: Page, keydesk):
     expect(page.locator("#key-list").get_by_role("button", name=re.compile(r"^Delete"))).to_have_text(f"Delete ({n})")
     page.get_by_label("Select all").uncheck()
     expect(page.locator('#key-list input[name="id"]:checked')).to_have_count(0)
+
+
+def test_switching_active_off_asks_first_in_the_dialog(page: Page, keydesk, axe_source):
+    """Issue 13: an edit that deactivates a key answers, in the dialog, with
+    what it breaks; Cancel goes back to the key and saves nothing; Save
+    anyway saves."""
+    sign_in(page, keydesk)
+    page.goto(keydesk.url + "/admin/api-keys/graphql")
+    create_key(page, keydesk, "graphql", "Warehouse feed", active=True,
+               roles=[("logistics", "viewer")])
+    page.reload()
+    row(page, "Warehouse feed").get_by_role("link", name="Warehouse feed").click()
+    d = dialog(page)
+    d.get_by_role("switch", name="Active").uncheck()
+    d.get_by_role("button", name="Save").click()
+    expect(d.get_by_role("heading", name="Save changes to Warehouse feed?")).to_be_visible()
+    expect(d.locator("#edit-changes")).to_contain_text("Active is switched off")
+    expect(d.locator("#edit-impact")).to_contain_text("No calls in 90 days.")
+    assert_accessible(page, axe_source, "dialog[open]")
+    d.get_by_role("button", name="Cancel").click()
+    expect(d.get_by_role("heading", name="Edit API Key")).to_be_visible()
+    expect(d.get_by_role("switch", name="Active")).to_be_checked()
+
+    d.get_by_role("switch", name="Active").uncheck()
+    d.get_by_role("button", name="Save").click()
+    d.get_by_role("button", name="Save anyway").click()
+    expect(dialog(page)).to_have_count(0)
+    expect(row(page, "Warehouse feed").locator(".badge")).to_have_text("Inactive")

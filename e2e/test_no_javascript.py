@@ -56,6 +56,10 @@ def test_create_edit_delete_without_javascript(nojs: Page, keydesk):
     page.get_by_label("Name", exact=True).fill("No-script key, renamed")
     page.get_by_role("switch", name="Active").uncheck()
     page.get_by_role("button", name="Save").click()
+    # Switching Active off asks first, as a page of its own (issue 13).
+    expect(page.locator("#edit-changes")).to_contain_text("Active is switched off")
+    expect(page.locator("#edit-impact")).to_contain_text("No calls in 90 days.")
+    page.get_by_role("button", name="Save anyway").click()
     expect(page).to_have_url(re.compile(r"/admin/api-keys/graphql"))
     expect(row(page, "No-script key, renamed")).to_contain_text("Inactive")
 

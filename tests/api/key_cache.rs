@@ -12,10 +12,11 @@ use serde_json::{json, Value};
 use crate::access_support::*;
 use crate::helpers::{spawn_app, TestApp};
 
-/// Edits a REST key through the back office as the signed-in owner.
+/// Edits a REST key through the back office as the signed-in owner
+/// (confirming when the edit deactivates or narrows it).
 async fn edit(app: &TestApp, id: i64, fields: &[(&str, &str)]) {
     let path = format!("/admin/api-keys/rest/{id}");
-    let resp = app.post_form(&path, fields).await;
+    let resp = crate::keys_support::save_edit(app, &path, fields).await;
     assert_eq!(resp.status(), 303, "edit {fields:?}");
 }
 

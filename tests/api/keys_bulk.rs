@@ -31,9 +31,9 @@ async fn ten_thousand_idle_keys_are_deactivated_by_filter_and_restored_by_undo()
 
     let run = dry_run(&app, "used=idle90&action=deactivate").await;
     assert_eq!(run.count, 10_000);
-    assert_eq!(run.sample.len(), 11, "ten names and `… and 9990 more`");
+    assert_eq!(run.sample.len(), 21, "twenty names and `… and 9980 more`");
     assert_eq!(run.sample[0], "idle 00000");
-    assert_eq!(run.sample[10], "… and 9990 more");
+    assert_eq!(run.sample[20], "… and 9980 more");
     assert_eq!(
         active_counts(&app, "idle").await,
         (10_000, 0),

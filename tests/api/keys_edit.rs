@@ -84,10 +84,24 @@ async fn an_editor_changes_name_channel_and_active_and_date_updated_moves() {
     assert_eq!(rows[0].created, "2025-06-01 10:00");
     assert_ne!(rows[0].updated, "2025-06-01 10:00");
 
-    // Channel back to none, active off (an unchecked switch is absent).
+    // Channel back to none, active off (an unchecked switch is absent):
+    // switching Active off asks first (issue 13), then saves.
     let resp = app
         .post_form(&path, &[("name", "after"), ("channel", "")])
         .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = html(resp).await;
+    assert_eq!(
+        text_of(&page, "#edit-changes li").as_deref(),
+        Some("Active is switched off: the key stops working at once.")
+    );
+    assert!(key(&app, id).await.unwrap().active, "not saved yet");
+    let carried = crate::keys_support::confirmation_fields(&page);
+    let f: Vec<(&str, &str)> = carried
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let resp = app.post_form(&path, &f).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let k = key(&app, id).await.unwrap();
     assert_eq!(k.channel_id, None);

@@ -305,20 +305,21 @@ async fn an_editor_changes_grants_expiry_and_stores_and_the_history_says_old_and
 
     app.sign_in_with_roles("eddie", &["api-key:editor"]).await;
     let path = format!("/admin/api-keys/rest/{id}");
-    let resp = app
-        .post_form(
-            &path,
-            &[
-                ("name", "erp"),
-                ("active", "true"),
-                ("grant", "order-data:view"),
-                ("grant", "order-data:edit"),
-                ("expiry", "never"),
-                ("access_type", "individual"),
-                ("store", &berlin),
-            ],
-        )
-        .await;
+    // Product Data: View goes and stores narrow: confirmed, then saved.
+    let resp = crate::keys_support::save_edit(
+        &app,
+        &path,
+        &[
+            ("name", "erp"),
+            ("active", "true"),
+            ("grant", "order-data:view"),
+            ("grant", "order-data:edit"),
+            ("expiry", "never"),
+            ("access_type", "individual"),
+            ("store", &berlin),
+        ],
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let st = state_of(&app, "rest", id).await;
     assert_eq!(

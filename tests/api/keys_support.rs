@@ -386,3 +386,39 @@ pub async fn audit_events(app: &TestApp) -> Vec<keydesk::models::audit::AuditEve
     })
     .await
 }
+
+/// The hidden fields of a confirmation form, without the CSRF token.
+pub fn confirmation_fields(page: &Html) -> Vec<(String, String)> {
+    page.select(&sel(r#"form input[type="hidden"]"#))
+        .filter_map(|i| {
+            let name = i.value().attr("name")?;
+            (name != "csrf_token").then(|| {
+                (
+                    name.to_owned(),
+                    i.value().attr("value").unwrap_or("").to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Posts an edit and, when it deactivates or narrows the key (answered
+/// with the confirmation step), confirms it: "Save anyway". The answer of
+/// the last request.
+pub async fn save_edit(b: &Browser, path: &str, fields: &[(&str, &str)]) -> Response {
+    let resp = b.post_form(path, fields).await;
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let page = Html::parse_document(&resp.text().await.unwrap());
+    assert!(
+        page.select(&sel("#edit-changes")).next().is_some(),
+        "an edit answered 200 is the confirmation step"
+    );
+    let carried = confirmation_fields(&page);
+    let f: Vec<(&str, &str)> = carried
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    b.post_form(path, &f).await
+}

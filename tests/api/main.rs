@@ -20,6 +20,7 @@ mod headers;
 mod health;
 mod helpers;
 mod impact;
+mod impact_edit;
 mod key_api;
 mod key_api_channels;
 mod key_api_docs;

@@ -25,7 +25,8 @@ use crate::models::key_bulk;
 use crate::state::AppState;
 use crate::web::{Form, PageCtx, Query};
 
-const SAMPLE: i64 = 10;
+/// Keys named in the dry run, those in use first.
+const SAMPLE: i64 = 20;
 
 #[derive(Deserialize)]
 pub struct ActionQuery {
@@ -42,7 +43,10 @@ pub struct Confirm {
     /// The canonical filter query string, with its `?`.
     pub filter: String,
     pub count: i64,
-    pub sample: Vec<String>,
+    /// (name, "used N times" when in use in the last 7 days).
+    pub sample: Vec<(String, Option<String>)>,
+    /// "The 1,240 matching keys were used 52,000 times in the last 7 days; …"
+    pub usage: String,
     pub token: String,
     /// Set when the count moved since the dry run.
     pub notice: Option<String>,
@@ -81,12 +85,11 @@ async fn confirmation(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let p = filter.clone();
-    let (count, sample) = db
+    let (count, impact) = db
         .run(move |c| {
-            Ok((
-                key_bulk::count(c, kind, &p, now)?,
-                key_bulk::sample(c, kind, &p, now, SAMPLE)?,
-            ))
+            let count = key_bulk::count(c, kind, &p, now)?;
+            let impact = super::bulk_impact::of_filter(c, kind, &p, now, count, SAMPLE)?;
+            Ok((count, impact))
         })
         .await?;
     let qs = filter.query_string();
@@ -98,7 +101,8 @@ async fn confirmation(
         token: token(&state.key_pepper, kind, action, &qs, count),
         filter: qs,
         count,
-        sample,
+        sample: impact.sample,
+        usage: impact.summary,
         notice,
     };
     dialog(req, &page.title(), &page, status)

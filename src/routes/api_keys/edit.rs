@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::edit_confirm;
 use super::form;
 use super::life::{self, LifeFields, LifeInput};
 use super::list::format_time;
@@ -203,8 +204,17 @@ pub async fn submit(
     db: web::Data<Db>,
     state: web::Data<AppState>,
     path: KeyPath,
-    Form(input): Form<EditInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
+    // Read as pairs too: a confirmation step carries them as they came.
+    let input: EditInput = serde_html_form::to_string(&pairs)
+        .map_err(|e| e.to_string())
+        .and_then(|raw| serde_html_form::from_str(&raw).map_err(|e| e.to_string()))
+        .map_err(|e| AppError::bad_request(format!("The form is not valid: {e}.")))?;
+    let given = pairs
+        .iter()
+        .find(|(k, _)| k == edit_confirm::FIELD)
+        .map(|(_, v)| v.clone());
     if !input.role_definition.is_empty() || !input.role_level.is_empty() {
         return Err(AppError::bad_request(
             "Roles cannot be changed after creation.",
@@ -249,24 +259,39 @@ pub async fn submit(
     };
     let id = path.id;
     let actor = Actor::user(user.id, &user.username, crate::web::client_ip(&req));
-    db.run(move |c| {
-        crate::db::write_transaction(c, |c| {
-            // Read again inside the transaction: what the change is compared
-            // with (and recorded against) is the key as it is now.
-            let before = keys::load_state(c, kind, id)?;
-            let changes = KeyChanges {
-                name,
-                active,
-                channel_id,
-                expires_at: expiry.expires_at(now, before.key.expires_at),
-                grants: (!kind.is_graphql()).then_some(grants),
-                stores,
-                allowed_methods: allowed,
-            };
-            keys::update(c, &actor, now, &before, &changes)
+    let pepper = state.key_pepper.clone();
+    let stale = given.is_some();
+    let ask = db
+        .run(move |c| {
+            crate::db::write_transaction(c, |c| {
+                // Read again inside the transaction: what the change is compared
+                // with (and recorded against) is the key as it is now.
+                let before = keys::load_state(c, kind, id)?;
+                let changes = KeyChanges {
+                    name,
+                    active,
+                    channel_id,
+                    expires_at: expiry.expires_at(now, before.key.expires_at),
+                    grants: (!kind.is_graphql()).then_some(grants),
+                    stores,
+                    allowed_methods: allowed,
+                };
+                // What the edit takes away is confirmed first, against the key
+                // as it is now (a stale confirmation asks again).
+                let cut = keys::narrowing(&before, &changes);
+                if !cut.is_empty()
+                    && !edit_confirm::confirms(&pepper, &before, &cut, given.as_deref())
+                {
+                    return Ok(Some(edit_confirm::ask(c, &pepper, &before, &cut, now)?));
+                }
+                keys::update(c, &actor, now, &before, &changes)?;
+                Ok(None)
+            })
         })
-    })
-    .await?;
+        .await?;
+    if let Some(ask) = ask {
+        return edit_confirm::answer(&req, ctx.csrf, kind, id, ask, &pairs, stale);
+    }
     tracing::info!(key_id = id, "API key updated");
     Ok(super::done(&req, kind, "API key saved."))
 }

@@ -4,12 +4,14 @@
 //! create, refresh and delete. The guards are on the routes below, not in the handlers.
 
 pub mod bulk;
+mod bulk_impact;
 mod bulk_input;
 mod bulk_undo;
 pub mod cockpit;
 pub mod create;
 pub mod delete;
 pub mod edit;
+mod edit_confirm;
 pub mod find;
 mod form;
 mod impact;

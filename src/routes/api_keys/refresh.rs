@@ -32,6 +32,8 @@ pub struct RefreshForm {
     pub grace: String,
     /// The secret still in its grace period, if any: refreshing stops it.
     pub retiring_until: Option<String>,
+    /// What "Now" breaks: the key's use from the usage record.
+    pub impact: String,
     pub error: Option<String>,
 }
 
@@ -70,8 +72,14 @@ async fn form_for(
     path: &KeyPath,
 ) -> Result<RefreshForm, AppError> {
     let (kind, id) = (path.kind, path.id);
-    let st = db.run(move |c| keys::load_state(c, kind, id)).await?;
     let now = state.clock.now();
+    let (st, impact) = db
+        .run(move |c| {
+            let st = keys::load_state(c, kind, id)?;
+            let impact = super::impact::of_keys(c, &[id], now)?;
+            Ok((st, impact.get(&id).cloned().unwrap_or_default().text(now)))
+        })
+        .await?;
     Ok(RefreshForm {
         kind,
         dialog: in_dialog(req),
@@ -85,6 +93,7 @@ async fn form_for(
             .filter_map(|s| s.retires_at.filter(|t| *t > now))
             .map(|t| format!("{} UTC", format_time(t)))
             .next(),
+        impact,
         error: None,
     })
 }
