@@ -6,8 +6,9 @@
 # /healthz (the server's floor) and an actix-web hello world run beside it
 # (examples/hello.rs, the physical floor), and the server's peak resident
 # memory. The Key API scenarios: (g) verify a valid key with a function,
-# store and method, (g0) the same against a server with the usage counters
-# off (examples/bench_serve.rs, same database: what the counters cost), (h)
+# store and method, (g1)/(g0) the same against two fresh servers on the same
+# database, with the usage counters on and off (examples/bench_serve.rs:
+# what the counters cost), (h)
 # verify a malformed key, (i) the OAuth2 token endpoint.
 #
 #   bench/run.sh                      100,000 keys, 10 s per scenario, SQLite
@@ -98,11 +99,12 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/keydesk-bench.XXXXXX")"
 server_pid=""
 server2_pid=""
 server0_pid=""
+server1_pid=""
 hello_pid=""
 pg_db=""
 cleanup() {
   local rc=$?
-  for pid in "$server_pid" "$server2_pid" "$server0_pid" "$hello_pid"; do
+  for pid in "$server_pid" "$server2_pid" "$server0_pid" "$server1_pid" "$hello_pid"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
@@ -174,22 +176,33 @@ if [ "$instances" = 2 ]; then
   curl -fsS -o /dev/null "$base2/healthz" || die "the second server does not answer"
 fi
 
-# (g0)'s server: the same application on the same database with the usage
-# counters off (one instance only; beside two instances it would skew them).
+# (g1) and (g0): two fresh servers on the same database that serve only
+# verifications, the usage counters on and off (one instance only; beside
+# two instances they would skew them). Fresh both, so neither carries the
+# list scenarios' memory and caches: they differ in the counters alone.
 base0=""
-if [ "$instances" = 1 ]; then
-  port0="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-  base0="http://127.0.0.1:$port0"
-  serve0_args=(--bind "127.0.0.1:$port0" --database-url "$db_url")
-  [ -n "$workers" ] && serve0_args+=(--workers "$workers")
-  "$no_counters_bin" "${serve0_args[@]}" >"$work/server0.log" 2>&1 &
-  server0_pid=$!
+base1=""
+start_verifier() { # start_verifier on|off: prints "pid url"
+  local p
+  p="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  local a=(--bind "127.0.0.1:$p" --database-url "$db_url")
+  [ -n "$workers" ] && a+=(--workers "$workers")
+  KEYDESK_BENCH_USAGE_COUNTERS="$1" "$no_counters_bin" "${a[@]}" >"$work/server-$1.log" 2>&1 &
+  echo "$! http://127.0.0.1:$p"
+}
+wait_up() { # wait_up pid url name
   for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "$base0/healthz" 2>/dev/null && break
-    kill -0 "$server0_pid" 2>/dev/null || { cat "$work/server0.log" >&2; die "the counters-off server did not start"; }
+    curl -fsS -o /dev/null "$2/healthz" 2>/dev/null && return 0
+    kill -0 "$1" 2>/dev/null || { cat "$work"/server-*.log >&2; die "the $3 server did not start"; }
     sleep 0.1
   done
-  curl -fsS -o /dev/null "$base0/healthz" || die "the counters-off server does not answer"
+  curl -fsS -o /dev/null "$2/healthz" || die "the $3 server does not answer"
+}
+if [ "$instances" = 1 ]; then
+  read -r server0_pid base0 <<<"$(start_verifier off)"
+  read -r server1_pid base1 <<<"$(start_verifier on)"
+  wait_up "$server0_pid" "$base0" "counters-off"
+  wait_up "$server1_pid" "$base1" "counters-on"
 fi
 
 # The physical floor: actix-web's hello world, same workers.
@@ -261,7 +274,7 @@ b2_query="store=$berlin&expiry=7d&sort=expires&dir=asc"
 
 declare -A url title
 order=(a b b2 c d e1 e2 g h i f hello)
-[ -z "$base0" ] || order=(a b b2 c d e1 e2 g g0 h i f hello)
+[ -z "$base0" ] || order=(a b b2 c d e1 e2 g g1 g0 h i f hello)
 title[a]="(a) GraphQL, page 1, default sort"
 url[a]="$gql"
 title[b]="(b) active + created range + name, page $b_page"
@@ -280,7 +293,9 @@ title[f]="(f) /healthz (floor)"
 url[f]="$base/healthz"
 title[g]="(g) verify: valid key, function+store+method"
 url[g]="$base/api/v1/keys/verify"
-title[g0]="(g0) verify as (g), usage counters off"
+title[g1]="(g1) as (g), fresh server, usage counters on"
+url[g1]="$base1/api/v1/keys/verify"
+title[g0]="(g0) as (g), fresh server, usage counters off"
 url[g0]="$base0/api/v1/keys/verify"
 title[h]="(h) verify: malformed key"
 url[h]="$base/api/v1/keys/verify"
@@ -294,6 +309,7 @@ subject_auth="Authorization: Basic $(printf '%s:%s' "$subject_id" "$subject_secr
 declare -A body
 body[g]="{\"key\":\"$subject_secret\",\"function\":\"order-data\",\"action\":\"view\",\"store\":\"berlin\",\"method\":\"GET\",\"path\":\"/api/v2/orders/statuses\"}"
 body[g0]="${body[g]}"
+body[g1]="${body[g]}"
 body[h]="{\"key\":\"kd_rest_not-a-key\",\"function\":\"order-data\",\"action\":\"view\",\"store\":\"berlin\",\"method\":\"GET\",\"path\":\"/api/v2/orders/statuses\"}"
 body[i]="grant_type=client_credentials"
 # The Key API answers what the scenario expects, before any load.
@@ -305,6 +321,7 @@ check_api() {
 }
 check_api g "$caller_auth" application/json '"code":"valid"'
 [ -z "$base0" ] || check_api g0 "$caller_auth" application/json '"code":"valid"'
+[ -z "$base1" ] || check_api g1 "$caller_auth" application/json '"code":"valid"'
 check_api h "$caller_auth" application/json '"code":"malformed"'
 check_api i "$subject_auth" application/x-www-form-urlencoded '"access_token":"kd_at_'
 
@@ -340,6 +357,7 @@ run() {
   fi
   [ "$s" = hello ] && server_pids=("$hello_pid")
   [ "$s" = g0 ] && server_pids=("$server0_pid")
+  [ "$s" = g1 ] && server_pids=("$server1_pid")
   say "${title[$s]}: ${duration}s"
   t0=0; for p in "${server_pids[@]}"; do t0=$((t0 + $(server_ticks "$p"))); done
   for i in $(seq 0 $((n - 1))); do
@@ -349,7 +367,7 @@ run() {
     local args=("${common[@]}" -H "$cookie" "$u" -- get)
     case "$s" in
       e1) args=("${common[@]}" -H "$cookie" "$u" -- post "$csrf") ;;
-      g|g0|h) args=("${common[@]}" -H "$caller_auth" "$u" -- body application/json "${body[$s]}") ;;
+      g|g0|g1|h) args=("${common[@]}" -H "$caller_auth" "$u" -- body application/json "${body[$s]}") ;;
       i) args=("${common[@]}" -H "$subject_auth" "$u" -- body application/x-www-form-urlencoded "${body[$s]}") ;;
       hello) args=("${common[@]}" "$u" -- get) ;;
     esac
@@ -375,7 +393,7 @@ run() {
 }
 # The floor first, so every later line can be compared with it; the creates
 # last but one, since they change what the list shows.
-# (g) and (g0) back to back, twice in turn, so a neighbour's burst does not
+# (g1) and (g0) back to back, twice in turn, so a neighbour's burst does not
 # land on one of them only; each keeps its better run.
 best() { # best S: keeps the run of S with more req/s
   local s="$1" r="${rps[$1]}" a="${p50[$1]}" b="${p99[$1]}" e="${errs[$1]}" c="${cpu[$1]}"
@@ -385,7 +403,7 @@ best() { # best S: keeps the run of S with more req/s
   fi
 }
 for s in f hello a b b2 c d g; do run "$s"; done
-if [ -n "$base0" ]; then run g0; best g; best g0; fi
+if [ -n "$base0" ]; then run g1; run g0; best g1; best g0; fi
 for s in h i e1 e2; do run "$s"; done
 
 cross=""
@@ -437,8 +455,8 @@ if [ -n "$cross" ]; then
   fi
 fi
 if [ -n "$base0" ]; then
-  awk -v g="${rps[g]}" -v g0="${rps[g0]}" -v c="${cpu[g]}" -v c0="${cpu[g0]}" 'BEGIN {
-    printf "Usage counters: (g) makes %.1f%% fewer req/s than (g0) without them (%.0f vs %.0f), and costs %.1f us more CPU per verification (%.1f vs %.1f us).\n",
+  awk -v g="${rps[g1]}" -v g0="${rps[g0]}" -v c="${cpu[g1]}" -v c0="${cpu[g0]}" 'BEGIN {
+    printf "Usage counters: (g1) makes %.1f%% fewer req/s than (g0) without them (%.0f vs %.0f), and costs %.1f us more CPU per verification (%.1f vs %.1f us).\n",
       (g0 > 0 ? (1 - g / g0) * 100 : 0), g, g0, (c - c0) * 1000, c * 1000, c0 * 1000 }'
 fi
 printf 'Load average at the end (other processes share the CPUs): %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

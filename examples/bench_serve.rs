@@ -1,11 +1,12 @@
-//! `keydesk serve` with the usage counters off, for bench/run.sh's (g0)
-//! scenario: the same application, options and database as the benchmark's
-//! server, except that a call moves only last used. (g) against (g0) in one
-//! run is what the counters (rotation cockpit, impact, suggestions) cost a
-//! verification. Never for production: nothing else differs, but the
-//! counters' pages then show no new calls.
+//! `keydesk serve` for bench/run.sh's (g1) and (g0) scenarios: the same
+//! application and options, with the usage counters on
+//! (`KEYDESK_BENCH_USAGE_COUNTERS=on`) or off (anything else: a call then
+//! moves only last used). Two fresh servers of it on the benchmark's
+//! database, differing in that alone, say what the counters (rotation
+//! cockpit, impact, suggestions) cost a verification. Never for production:
+//! with the counters off their pages show no new calls.
 //!
-//!     cargo run --release --example bench_serve -- --bind 127.0.0.1:8081 --database-url …
+//!     KEYDESK_BENCH_USAGE_COUNTERS=off cargo run --release --example bench_serve -- --bind 127.0.0.1:8081 --database-url …
 
 use clap::Parser;
 use keydesk::cli::ServeArgs;
@@ -37,7 +38,7 @@ fn main() -> Result<(), String> {
         .with_ansi(false)
         .init();
     let mut settings = Settings::from(Cli::parse().serve);
-    settings.usage_counters = false;
+    settings.usage_counters = std::env::var("KEYDESK_BENCH_USAGE_COUNTERS").as_deref() == Ok("on");
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings)
             .await

@@ -15,7 +15,7 @@ use crate::db::DbConnection;
 use crate::domain::permission::{Action, Grant, GrantSet};
 use crate::domain::{AccessLevel, StoreAccess};
 use crate::models::api_key::KeyRole;
-use crate::models::key_usage::{self, UsageRow};
+use crate::models::key_usage;
 use crate::models::store::Store;
 
 /// The window suggestions look at.
@@ -35,30 +35,6 @@ pub struct Used {
     pub stores: BTreeSet<String>,
     /// `METHOD /template`, as the usage record writes them.
     pub methods: BTreeSet<String>,
-}
-
-impl Used {
-    pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a UsageRow>) -> Self {
-        let mut u = Used::default();
-        for r in rows {
-            match r.dim.as_str() {
-                d if d == Dim::Calls.code() => u.calls += r.count,
-                d if d == Dim::Grant.code() => {
-                    if let Ok(g) = Grant::parse_scope(&r.value) {
-                        u.grants.insert(g);
-                    }
-                }
-                d if d == Dim::Store.code() => {
-                    u.stores.insert(r.value.clone());
-                }
-                d if d == Dim::Method.code() => {
-                    u.methods.insert(r.value.clone());
-                }
-                _ => {}
-            }
-        }
-        u
-    }
 }
 
 /// The store side of a suggestion.
@@ -212,11 +188,26 @@ pub fn assess(
 /// The key's usage in the window ending at `now`.
 pub fn load(conn: &mut DbConnection, key_id: i64, now: NaiveDateTime) -> diesel::QueryResult<Used> {
     let since = window_start(now);
-    let mut rows = Vec::new();
+    let mut u = Used::default();
     for dim in [Dim::Calls, Dim::Grant, Dim::Store, Dim::Method] {
-        rows.extend(key_usage::of_key(conn, key_id, dim, since)?);
+        for (value, n) in key_usage::totals_of_key(conn, key_id, dim, since)? {
+            match dim {
+                Dim::Calls => u.calls += n,
+                Dim::Grant => {
+                    if let Ok(g) = Grant::parse_scope(&value) {
+                        u.grants.insert(g);
+                    }
+                }
+                Dim::Store => {
+                    u.stores.insert(value);
+                }
+                _ => {
+                    u.methods.insert(value);
+                }
+            }
+        }
     }
-    Ok(Used::from_rows(&rows))
+    Ok(u)
 }
 
 #[cfg(test)]

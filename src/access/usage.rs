@@ -17,6 +17,7 @@ use diesel::prelude::*;
 
 use super::usage_tally::{hour_of, Call, Tally};
 use crate::db::{write_transaction, Db};
+use crate::domain::Grant;
 use crate::error::AppError;
 use crate::models::{key_secret, key_usage};
 use crate::schema::api_keys;
@@ -120,6 +121,22 @@ impl UsageRecorder {
                 entries: Vec::new(),
             });
         t.add(call);
+    }
+
+    /// Notes what an allowed GraphQL field used (its function: View); the
+    /// request itself was counted once by `record_call`.
+    pub fn record_use(&self, key_id: i64, secret_id: i64, at: NaiveDateTime, grant: Grant) {
+        if !self.counters {
+            return;
+        }
+        let mut p = self.shard(my_shard());
+        p.tallies
+            .entry((secret_id, hour_of(at)))
+            .or_insert_with(|| Tally {
+                key_id,
+                entries: Vec::new(),
+            })
+            .add_use(Some(grant), None, None, at);
     }
 
     /// Writes every noted use and counter, then does the task's upkeep

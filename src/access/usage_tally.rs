@@ -149,13 +149,30 @@ impl Tally {
         if !self.bump(Dim::Caller, ip, ' ', &ua, 1, at) {
             self.bump(Dim::OtherCallers, "", ' ', "", 1, at);
         }
-        if let Some(g) = call.grant {
+        // What the key used: only what it was allowed. A refused call is
+        // counted above by its code; its function, store and method were
+        // asked for, not used, and must not make a grant look needed.
+        if call.code == ReasonCode::Valid {
+            self.add_use(call.grant, call.store, call.method, at);
+        }
+    }
+
+    /// Adds what one allowed call used, without counting a call: the
+    /// GraphQL endpoint decides per field, after the request was counted.
+    pub fn add_use(
+        &mut self,
+        grant: Option<Grant>,
+        store: Option<&str>,
+        method: Option<(&str, &str)>,
+        at: NaiveDateTime,
+    ) {
+        if let Some(g) = grant {
             self.bump(Dim::Grant, g.function.code(), ':', g.action.code(), 1, at);
         }
-        if let Some(s) = call.store {
+        if let Some(s) = store {
             self.bump(Dim::Store, s, ' ', "", 1, at);
         }
-        if let Some((m, p)) = call.method {
+        if let Some((m, p)) = method {
             self.bump(Dim::Method, m, ' ', p, 1, at);
         }
     }
@@ -213,9 +230,10 @@ mod tests {
         assert_eq!(count(&t, Dim::Refused, "store_denied"), 1);
         assert_eq!(count(&t, Dim::Caller, "10.0.0.1 curl/8"), 2);
         assert_eq!(count(&t, Dim::Caller, "10.0.0.2 curl/8"), 1);
-        assert_eq!(count(&t, Dim::Grant, "order-data:view"), 3);
-        assert_eq!(count(&t, Dim::Store, "berlin"), 3);
-        assert_eq!(count(&t, Dim::Method, "GET /orders"), 3);
+        // The refused call asked for them; only the two allowed used them.
+        assert_eq!(count(&t, Dim::Grant, "order-data:view"), 2);
+        assert_eq!(count(&t, Dim::Store, "berlin"), 2);
+        assert_eq!(count(&t, Dim::Method, "GET /orders"), 2);
         assert_eq!(hour_of(at(10, 5)), at(10, 0));
     }
 

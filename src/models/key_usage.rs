@@ -230,6 +230,27 @@ pub fn of_key(
         .load(conn)
 }
 
+/// Each value of a key's dimension (all its secrets) in buckets from
+/// `since` on, with its count summed in SQL: one row per value, however
+/// many hours it spans.
+pub fn totals_of_key(
+    conn: &mut DbConnection,
+    key_id: i64,
+    dim: Dim,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(String, i64)>> {
+    key_usage::table
+        .filter(key_usage::api_key_id.eq(key_id))
+        .filter(key_usage::dim.eq(dim.code()))
+        .filter(key_usage::bucket.ge(since))
+        .group_by(key_usage::value)
+        .select((
+            key_usage::value,
+            diesel::dsl::sql::<BigInt>("CAST(SUM(count) AS BIGINT)"),
+        ))
+        .load(conn)
+}
+
 /// Rows of the given keys and dimension in buckets from `since` on.
 pub fn of_keys(
     conn: &mut DbConnection,

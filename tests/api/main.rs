@@ -50,6 +50,7 @@ mod oauth;
 mod pages_support;
 mod passwords;
 mod privilege;
+mod privilege_graphql;
 mod roles;
 mod sessions;
 mod setup;

@@ -13,7 +13,7 @@ use crate::access::{decide, AccessRequest, KeySnapshot, Presented, ReasonCode, R
 use crate::api::credentials::{self, audit_refusal, source_ip, Authorization};
 use crate::api::ApiData;
 use crate::domain::secret::{check_format, Format};
-use crate::domain::{Action, Function, KeyKind};
+use crate::domain::{Action, Function, Grant, KeyKind};
 
 pub const METHOD: &str = "POST";
 pub const PATH: &str = "/graphql";
@@ -143,6 +143,15 @@ impl Caller {
         let asked = request(function, store);
         let d = decide(Some(&self.snapshot), &self.presented, &asked, self.now);
         if d.is_valid() {
+            // What the key used, for least privilege: the field's function.
+            if let (Some(f), Presented::Secret(s)) = (function, &self.presented) {
+                self.data.usage.record_use(
+                    self.snapshot.key_id,
+                    s.secret_id,
+                    self.now,
+                    Grant::new(f, Action::View),
+                );
+            }
             return Ok(());
         }
         let decision_id = self.data.refusals.refused(

@@ -25,6 +25,15 @@ pub struct Impact {
     pub stores: Vec<String>,
 }
 
+/// `1 call`, `41,200 calls`.
+fn calls(n: i64) -> String {
+    if n == 1 {
+        "1 call".into()
+    } else {
+        format!("{} calls", thousands(n))
+    }
+}
+
 /// `41200` → `41,200`.
 pub fn thousands(n: i64) -> String {
     let digits = n.abs().to_string();
@@ -142,7 +151,7 @@ pub fn of_removed(
                 None => (stores.from_all, code),
             };
             if taken {
-                out.push(format!("store {name}: {} calls.", thousands(n)));
+                out.push(format!("store {name}: {}.", calls(n)));
             }
         }
     }
@@ -156,7 +165,7 @@ pub fn of_removed(
                 path: path.into(),
             };
             if methods.takes(&m) {
-                out.push(format!("{value}: {} calls.", thousands(n)));
+                out.push(format!("{value}: {}.", calls(n)));
             }
         }
     }

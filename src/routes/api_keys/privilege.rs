@@ -52,7 +52,8 @@ impl Suggestion {
         Self {
             summary: p.summary(),
             unused_url: format!("{base}/unused"),
-            narrow_url: (may && p.calls > 0 && p.has_unused()).then(|| format!("{base}/narrow")),
+            narrow_url: (may && !p.used.is_empty() && p.has_unused())
+                .then(|| format!("{base}/narrow")),
             narrow_label: if kind.is_graphql() {
                 "Narrow to what it used (new key)"
             } else {
