@@ -262,7 +262,7 @@ def run(args):
         _, _, valid = setup.create_rest_key("stays valid")
         _, _, gone = setup.create_rest_key("deactivated before the fault")
         kid = setup.key_id("deactivated before the fault")
-        status, _ = setup.post("%s/%s" % (REST, kid), [
+        status, _ = setup.post_confirmed("%s/%s" % (REST, kid), [
             ("name", "deactivated before the fault"), ("expiry", "keep"),
             ("grant", "order-data:view"), ("access_type", "all")])
         if status != 303:

@@ -4,6 +4,7 @@ and counters of responses by class. Standard library only; only 127.0.0.1
 is contacted."""
 
 import base64
+import html
 import http.cookiejar
 import json
 import os
@@ -205,6 +206,16 @@ class Client:
 
     def post(self, path, fields):
         return self.request(path, list(fields) + [("csrf_token", self.token)])
+
+    def post_confirmed(self, path, fields):
+        """An edit as an admin makes it: one that takes something away (here,
+        Active) first answers "what this will break"; "Save anyway" sends
+        the confirmation form back as it is."""
+        status, body = self.post(path, fields)
+        if status == 200 and 'name="confirm"' in body:
+            form = re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', body)
+            status, body = self.request(path, [(k, html.unescape(v)) for k, v in form])
+        return status, body
 
     def key_id(self, name, tab=REST):
         _, body = self.request(tab + "?" + urllib.parse.urlencode({"q": name}))

@@ -67,7 +67,7 @@ def writer(w, base, stats, ledger, stop_at):
         step = n % 4
         if step == 1:
             # Edit: rename and deactivate; the secret must stop working.
-            status, _ = c.post("%s/%s" % (REST, kid), [
+            status, _ = c.post_confirmed("%s/%s" % (REST, kid), [
                 ("name", name + " edited"), ("expiry", "keep"), ("grant", "order-data:view"),
                 ("access_type", "all")])
             if status is not None and status < 400:
